@@ -1,0 +1,68 @@
+/**
+ * The readable live view of the booth: one log line per device event (door, light, sensors,
+ * captures, lifecycle), as a field technician wants to watch it. Captures are described by size,
+ * quality and liveness only; no image bytes, no document text ever reaches a line.
+ */
+import type { EventEmitter } from 'node:events';
+import type { AnyDevice, DeviceError, FingerCapture, PenSample } from '../../hal/index.ts';
+import type { BoothLogger } from '../logging/logger.ts';
+import type { DeviceManager } from './device-manager.ts';
+
+export function logDeviceEvents(manager: DeviceManager, logger: BoothLogger): void {
+  manager.on('ready', (device, info) =>
+    logger.info({ device: device.id, model: info.model, serial: info.serial, firmware: info.firmware }, `${device.id} ready (${info.model})`),
+  );
+  manager.on('open-failed', (device, error, retryInMs) =>
+    logger.warn({ device: device.id, code: error.code, retryInMs }, `${device.id} failed to open (${error.code}); retry in ${retryInMs} ms`),
+  );
+  manager.on('lost', (device, error) => logger.error({ device: device.id, code: error.code }, `${device.id} lost: ${error.message}`));
+  manager.on('fault', (device, error) => logger.error({ device: device.id, code: error.code }, `${device.id} fault: ${error.message}`));
+  manager.on('all-ready', () => logger.info({ devices: manager.devices.length }, `all ${manager.devices.length} devices ready`));
+  for (const device of manager.devices) describeClassEvents(device, logger);
+}
+
+function describeClassEvents(device: AnyDevice, logger: BoothLogger): void {
+  const on = (event: string, listener: (...args: never[]) => void) =>
+    (device as unknown as EventEmitter).on(event, listener as (...args: unknown[]) => void);
+  const id = device.id;
+  switch (device.deviceClass) {
+    case 'door-lock':
+      on('contact', (contact: string) => logger.info({ device: id, contact }, `${id} door ${contact}`));
+      on('forced', () => logger.warn({ device: id }, `${id} door FORCED open while locked`));
+      break;
+    case 'lighting':
+      on('scene', (scene: string) => logger.info({ device: id, scene }, `${id} scene "${scene}"`));
+      on('level', (channel: string, level: number) => logger.debug({ device: id, channel, level }, `${id} ${channel} = ${level}%`));
+      break;
+    case 'sensors':
+      on('change', (sensor: string, value: boolean) => logger.info({ device: id, sensor, value }, `${id} ${sensor} = ${value}`));
+      on('climate', (temperatureC: number, humidityPct: number) =>
+        logger.debug({ device: id, temperatureC, humidityPct }, `${id} ${temperatureC} °C, ${humidityPct} %RH`),
+      );
+      break;
+    case 'fingerprint':
+      on('presence', (present: boolean) => logger.debug({ device: id, present }, `${id} platen ${present ? 'occupied' : 'clear'}`));
+      break;
+    case 'signature-pad':
+      on('button', (button: string) => logger.info({ device: id, button }, `${id} button ${button}`));
+      on('pen', (_sample: PenSample) => undefined);
+      break;
+    case 'document-reader':
+      on('presence', (present: boolean) => logger.info({ device: id, present }, `${id} document ${present ? 'placed' : 'removed'}`));
+      break;
+    case 'camera':
+      break;
+  }
+}
+
+/** One line describing a finger capture without any of its image or identity data. */
+export function describeFingerCapture(capture: FingerCapture): string {
+  const qualities = capture.fingers.map((finger) => `${finger.position}:${finger.quality}`).join(' ');
+  return `${capture.kind} ${capture.image.width}x${capture.image.height}@${capture.image.ppi}ppi quality [${qualities}] ${
+    capture.liveness.live ? 'live' : 'NOT LIVE'
+  }`;
+}
+
+export function errorCode(error: unknown): string {
+  return (error as DeviceError | undefined)?.code ?? 'EIO';
+}

@@ -1,0 +1,62 @@
+/**
+ * The daemon's logger: pino, JSON lines for machines, pretty colour lines in a terminal.
+ * `audit` is a level of its own (between info and warn) so audit events survive an operator
+ * turning info off. Binary payloads never reach a log line: every typed array or Buffer is
+ * replaced by its length before serialisation (biometric bytes must never be logged).
+ */
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+import pinoPretty from 'pino-pretty';
+
+export type BoothLogger = Logger<'audit'>;
+export type LogLevel = LevelWithSilent | 'audit';
+
+export interface LoggerOptions {
+  level: LogLevel;
+  /** Human-readable coloured lines (a terminal) instead of JSON lines. */
+  pretty: boolean;
+  /** Where lines go; standard output when absent. */
+  destination?: NodeJS.WritableStream;
+  base?: Record<string, unknown>;
+}
+
+export const AUDIT_LEVEL = 35;
+
+export function createLogger(options: LoggerOptions): BoothLogger {
+  const settings = {
+    level: options.level,
+    customLevels: { audit: AUDIT_LEVEL },
+    base: options.base ?? {},
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { log: (object: Record<string, unknown>) => withoutBinary(object) as Record<string, unknown> },
+  };
+  if (options.pretty) {
+    const stream = pinoPretty({
+      colorize: true,
+      sync: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,component',
+      messageFormat: '{if component}[{component}] {end}{msg}',
+      customLevels: `audit:${AUDIT_LEVEL}`,
+      customColors: 'audit:magenta',
+      useOnlyCustomProps: false,
+      destination: options.destination ?? 1,
+    });
+    return pino(settings, stream) as BoothLogger;
+  }
+  const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
+  return pino(settings, destination) as BoothLogger;
+}
+
+const MAX_DEPTH = 6;
+
+/** Copies `value` with every binary buffer replaced by a short description of its size. */
+export function withoutBinary(value: unknown, depth = 0): unknown {
+  if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes withheld]`;
+  if (value instanceof ArrayBuffer) return `[${value.byteLength} bytes withheld]`;
+  if (value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (depth >= MAX_DEPTH) return '[nested too deep]';
+  if (Array.isArray(value)) return value.map((item) => withoutBinary(item, depth + 1));
+  const copy: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) copy[key] = withoutBinary(item, depth + 1);
+  return copy;
+}

@@ -1,0 +1,64 @@
+/**
+ * Ties the door to the life of the process: SIGTERM and SIGINT release the door and shut down
+ * cleanly; an uncaught exception or unhandled rejection releases the door before the process
+ * dies (exit 70, so systemd restarts it). A hard deadline makes sure a hung release cannot keep
+ * a crashed daemon alive; the fail-safe lock and systemd's ExecStopPost are the last lines.
+ */
+import type { EventEmitter } from 'node:events';
+
+export interface ProcessGuardTarget {
+  /** Releases the door; must never throw. */
+  releaseDoor(reason: string): Promise<void>;
+  /** Orderly stop of everything else (after the door is released). */
+  shutdown(reason: string): Promise<void>;
+  /** Last log line before exit. */
+  onFatal(error: unknown, origin: string): void;
+}
+
+export interface ProcessLike extends EventEmitter {
+  exit(code?: number): never | void;
+}
+
+export const EXIT_CRASHED = 70;
+const CRASH_DEADLINE_MS = 3000;
+
+export function installProcessGuard(process: ProcessLike, target: ProcessGuardTarget): () => void {
+  let ending = false;
+
+  const onSignal = (signal: string) => {
+    if (ending) return;
+    ending = true;
+    void target
+      .releaseDoor(`shutdown: ${signal}`)
+      .then(() => target.shutdown(signal))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          target.onFatal(error, 'shutdown');
+          process.exit(EXIT_CRASHED);
+        },
+      );
+  };
+
+  const onCrash = (error: unknown, origin: string) => {
+    target.onFatal(error, origin);
+    if (ending) return;
+    ending = true;
+    const deadline = setTimeout(() => process.exit(EXIT_CRASHED), CRASH_DEADLINE_MS);
+    void target.releaseDoor(`crash: ${origin}`).finally(() => {
+      clearTimeout(deadline);
+      process.exit(EXIT_CRASHED);
+    });
+  };
+
+  const handlers: Array<[string, (value?: unknown) => void]> = [
+    ['SIGTERM', () => onSignal('SIGTERM')],
+    ['SIGINT', () => onSignal('SIGINT')],
+    ['uncaughtException', (error: unknown) => onCrash(error, 'uncaught exception')],
+    ['unhandledRejection', (reason: unknown) => onCrash(reason, 'unhandled rejection')],
+  ];
+  for (const [event, handler] of handlers) process.on(event, handler);
+  return () => {
+    for (const [event, handler] of handlers) process.off(event, handler);
+  };
+}
