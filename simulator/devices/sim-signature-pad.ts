@@ -46,6 +46,8 @@ export class SimSignaturePad extends SimDevice<SignaturePadEvents, SignaturePadC
   #prompt: string | undefined;
   #autoSign: boolean;
   #pressed: ((button: PadButton) => void) | undefined;
+  /** Presses that came while nobody was waiting (the person is faster than the host). */
+  #queuedPresses: PadButton[] = [];
   #visits = 0;
 
   constructor(context: DeviceContext, props: SimSignaturePadProps) {
@@ -60,15 +62,13 @@ export class SimSignaturePad extends SimDevice<SignaturePadEvents, SignaturePadC
       await this.roundTrip(signal, () => {
         this.#prompt = prompt;
         this.#samples = [];
+        this.#queuedPresses = [];
       });
       try {
         for (;;) {
           const button = await this.nextButton(signal);
           if (button === 'cancel') throw this.error('ECANCELED', 'collect', 'the person pressed cancel');
-          if (button === 'clear') {
-            this.#samples = [];
-            continue;
-          }
+          if (button === 'clear') continue; // the pad already wiped its strokes when pressed
           if (this.#samples.length === 0) continue; // OK on an empty pad is ignored, as the real pad does
           const samples = this.#samples;
           return { samples, png: renderStrokes(samples, this.size), width: this.size.width, height: this.size.height };
@@ -98,7 +98,12 @@ export class SimSignaturePad extends SimDevice<SignaturePadEvents, SignaturePadC
   /** Test hook: a button on the pad is pressed. */
   pressButton(button: PadButton): void {
     (this as SignaturePad).emit('button', button);
-    this.#pressed?.(button);
+    if (this.#prompt === undefined) return; // an idle pad ignores its buttons
+    if (button === 'clear') this.#samples = [];
+    const waiter = this.#pressed;
+    this.#pressed = undefined;
+    if (waiter) waiter(button);
+    else this.#queuedPresses.push(button);
   }
 
   /** The prompt on the pad's screen now, if any. */
@@ -107,12 +112,14 @@ export class SimSignaturePad extends SimDevice<SignaturePadEvents, SignaturePadC
   }
 
   private nextButton(signal: AbortSignal): Promise<PadButton> {
+    const queued = this.#queuedPresses.shift();
+    if (queued) return Promise.resolve(queued);
     const press = new Promise<PadButton>((resolve, reject) => {
       this.#pressed = resolve;
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
     if (this.#autoSign && this.#samples.length === 0) void this.signLikeAPerson(signal).catch(() => undefined);
-    return press.finally(() => (this.#pressed = undefined));
+    return press;
   }
 
   /** Writes a deterministic cursive-like signature in real time, then presses OK. */
