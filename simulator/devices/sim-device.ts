@@ -59,6 +59,11 @@ export abstract class SimDevice<Own extends Record<keyof Own, unknown[]>, Capabi
     this.#hangNext = true;
   }
 
+  /** Test hook: the hardware reports a fault on its own (overheating, sensor failure, …). */
+  raiseFault(code: DeviceErrorCode, message: string): void {
+    this.reportFault(code, message);
+  }
+
   /** Test hook: how long the hardware takes to answer from now on. */
   setLatency(latencyMs: number): void {
     this.latencyMs = latencyMs;

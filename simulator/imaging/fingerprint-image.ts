@@ -2,7 +2,7 @@
 // level lines of a cheap scalar field (distance to a segment gives loops, to a short bar with
 // a spiral twist gives whorls, a bump gives arches), perturbed by smooth noise and phase
 // dislocations (ridge endings/bifurcations); quality drives contrast, noise, smudges, breaks.
-import { deriveSeed, gaussianTable, mulberry32, ValueNoise } from './random.ts';
+import { deriveSeed, mulberry32, sharedGaussianTable, ValueNoise } from './random.ts';
 import type { Rng } from './random.ts';
 import type { RasterImage } from './png.ts';
 
@@ -26,14 +26,9 @@ export const SLAP_HEIGHT = 1500;
 const PPI = 500;
 const TAU = Math.PI * 2;
 
-// Shared per-pixel noise: indexing a fixed table with per-row random offsets is deterministic
-// and much cheaper than a PRNG call per pixel.
-let noiseTable: Float32Array | undefined;
+// Per-pixel sensor noise comes from a shared table at seeded row offsets: much cheaper
+// than a PRNG call per pixel.
 const NOISE_MASK = 65535;
-function noise(): Float32Array {
-  noiseTable ??= gaussianTable(mulberry32(0x5eed), NOISE_MASK + 1);
-  return noiseTable;
-}
 
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
@@ -126,7 +121,7 @@ function drawFinger(img: Uint8Array, W: number, H: number, p: Placement, pattern
   const breaks2 = new ValueNoise(rng, W, H, 7);
   const warpRow = new Float32Array(box.width), blotchRow = new Float32Array(box.width), breakRow = new Float32Array(box.width);
   const breakRow2 = new Float32Array(box.width);
-  const table = noise();
+  const table = sharedGaussianTable();
   const { lut, depth, sigma, smudgeThr, breakThr } = style;
   const ia = 1 / p.a, ib = 1 / p.b, minAB = Math.min(p.a, p.b), invPeriod = 1 / period;
 
@@ -243,7 +238,7 @@ export function renderPalm(quality: number, options: { seed?: number } = {}): Fi
   const big = new ValueNoise(rng, W, H, 380), warp = new ValueNoise(rng, W, H, 70);
   const blotch = new ValueNoise(rng, W, H, 60), breaks = new ValueNoise(rng, W, H, 11);
   const bigRow = new Float32Array(W), warpRow = new Float32Array(W), blotchRow = new Float32Array(W), breakRow = new Float32Array(W);
-  const table = noise();
+  const table = sharedGaussianTable();
   const cx = W / 2, cy = H * 0.52, ia = 1 / (W * 0.46), ib = 1 / (H * 0.47);
   const invPeriod = 1 / (9.5 + rng() * 1), tilt = 0.15 + rng() * 0.2;
   const lifeX = W * 0.95, lifeY = H * 0.72, lifeR = W * 0.44; // thenar crease: arc round the thumb base
@@ -269,9 +264,10 @@ export function renderPalm(quality: number, options: { seed?: number } = {}): Fi
       // Creases: distance to the distal and proximal transverse lines and the thenar arc.
       // The large-scale noise bends them so they are not ruler-straight.
       const X = x / W, yw = y + 45 * bigRow[x]!;
-      const d1 = X > 0.08 ? Math.abs(yw - H * (0.2 + 0.1 * X - 0.12 * (X - 0.6) ** 2)) : 1e9;
-      const d2 = X < 0.78 ? Math.abs(yw - H * (0.34 + 0.12 * X * X)) : 1e9;
-      const d3 = y > H * 0.3 ? Math.abs(Math.hypot(x - lifeX, yw - lifeY) - lifeR) : 1e9;
+      // Adding a ramp to the distance makes each crease narrow out at its free end.
+      const d1 = Math.abs(yw - H * (0.2 + 0.1 * X - 0.12 * (X - 0.6) ** 2)) + (X < 0.14 ? (0.14 - X) * 400 : 0);
+      const d2 = Math.abs(yw - H * (0.34 + 0.12 * X * X)) + (X > 0.68 ? (X - 0.68) * 400 : 0);
+      const d3 = Math.abs(Math.hypot(x - lifeX, yw - lifeY) - lifeR) + (y < H * 0.36 ? (H * 0.36 - y) * 0.5 : 0);
       const crease = Math.min(d1, d2, d3) - (7 + 5 * warpRow[x]!);
       if (crease < 4) ink *= clamp01(crease / 4);
       ink += (0.5 - ink) * clamp01((bl - smudgeThr) * 3);

@@ -44,6 +44,16 @@ export function gaussianTable(rng: Rng, size = 65536): Float32Array {
   return table;
 }
 
+let shared: Float32Array | undefined;
+/**
+ * One fixed 65536-entry normal table shared by the renderers, indexed with `& 65535` from a
+ * seeded per-row offset: deterministic, and no per-render cost of building a table.
+ */
+export function sharedGaussianTable(): Float32Array {
+  shared ??= gaussianTable(mulberry32(0x5eed), 65536);
+  return shared;
+}
+
 /**
  * Smooth 2-D value noise on a coarse grid (values in [-1, 1]), sampled by bilinear
  * interpolation: used for blotches, pressure variation and warping of ridge lines.

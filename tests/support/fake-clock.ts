@@ -54,6 +54,15 @@ export class FakeClock implements Clock {
     await settle();
   }
 
+  /** Pumps time in `stepMs` steps until `promise` settles; fails after `limitMs` of fake time. */
+  async drive<T>(promise: Promise<T>, limitMs = 60_000, stepMs = 5): Promise<T> {
+    let settled = false;
+    const tracked = promise.finally(() => void (settled = true));
+    tracked.catch(() => undefined);
+    await this.advanceUntil(() => settled, limitMs, stepMs);
+    return tracked;
+  }
+
   /** Advances in steps until `condition` holds, failing after `limitMs` of fake time. */
   async advanceUntil(condition: () => boolean, limitMs: number, stepMs = 10): Promise<void> {
     for (let elapsed = 0; !condition(); elapsed += stepMs) {
