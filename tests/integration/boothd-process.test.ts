@@ -1,0 +1,96 @@
+/**
+ * The real boothd process and the door: released at start-up even after a SIGKILL left it
+ * locked, on SIGTERM and SIGINT, and on an uncaught exception; a bad manifest stops boothd
+ * before it touches any hardware.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterEach, describe, it } from 'node:test';
+import { BoothdSandbox } from '../support/boothd-process.ts';
+
+let sandbox: BoothdSandbox | undefined;
+afterEach(async () => {
+  await sandbox?.cleanup();
+  sandbox = undefined;
+});
+
+async function lockedDaemon() {
+  sandbox = new BoothdSandbox();
+  const run = await sandbox.startRunning();
+  const answer = await run.control('door.lock', { reason: 'test session' });
+  assert.equal(answer.ok, true, answer.error);
+  assert.equal(sandbox.physicalBolt(), 'locked');
+  return { box: sandbox, run };
+}
+
+describe('boothd process and the door', () => {
+  it('after SIGKILL while locked, the next start releases the door before anything else', async () => {
+    const { box, run } = await lockedDaemon();
+    run.child.kill('SIGKILL');
+    assert.equal((await run.exited).signal, 'SIGKILL');
+    assert.equal(box.physicalBolt(), 'locked', 'a killed daemon cannot have released the lock');
+
+    const next = box.start();
+    await next.waitForLine((line) => line.event === 'door.released' && line.reason === 'startup', 'start-up release');
+    assert.equal(box.physicalBolt(), 'unlocked');
+    const firstDeviceOpened = next.lines.findIndex((line) => / ready \(/.test(line.msg ?? '') && line.device !== 'door');
+    const released = next.lines.findIndex((line) => line.event === 'door.released');
+    assert.ok(firstDeviceOpened === -1 || released < firstDeviceOpened, 'a device opened before the door was released');
+    next.child.kill('SIGTERM');
+    assert.equal((await next.exited).code, 0);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} releases the door and exits 0`, async () => {
+      const { box, run } = await lockedDaemon();
+      run.child.kill(signal);
+      assert.deepEqual(await run.exited, { code: 0, signal: null });
+      assert.equal(box.physicalBolt(), 'unlocked');
+      const events = box.audit().map((entry) => `${entry.event}:${entry.reason ?? ''}`);
+      assert.ok(events.includes(`door.released:shutdown: ${signal}`), events.join('\n'));
+      assert.equal(box.audit().at(-1)?.event, 'boothd.stopped');
+    });
+  }
+
+  it('an uncaught exception releases the door and exits 70 for systemd to restart', async () => {
+    const { box, run } = await lockedDaemon();
+    await run.control('sim.crash');
+    assert.deepEqual(await run.exited, { code: 70, signal: null });
+    assert.equal(box.physicalBolt(), 'unlocked');
+    const release = box.audit().find((entry) => entry.event === 'door.released' && entry.reason === 'crash: uncaught exception');
+    assert.ok(release, 'no crash release in the audit log');
+    assert.ok(run.lines.some((line) => line.level === 60 && /uncaught exception/.test(line.msg)), 'no fatal log line');
+  });
+
+  it('a bad manifest exits 2 naming the file and key, without touching the lock', async () => {
+    sandbox = new BoothdSandbox();
+    mkdirSync(dirname(sandbox.lockFile), { recursive: true });
+    writeFileSync(sandbox.lockFile, JSON.stringify({ bolt: 'locked', contact: 'closed' }));
+    const before = statSync(sandbox.lockFile).mtimeMs;
+    writeFileSync(sandbox.configFile, `booth: { id: x }\nstateDir: ${sandbox.stateDir}\ndevices:\n  - { id: door, compatible: "acme,door" }\n`);
+    const run = sandbox.start();
+    assert.equal((await run.exited).code, 2);
+    assert.match(run.stderr(), new RegExp(`${sandbox.configFile}: invalid booth configuration`));
+    assert.match(run.stderr(), /devices\[0\]\.compatible: unknown compatible "acme,door"/);
+    assert.equal(statSync(sandbox.lockFile).mtimeMs, before);
+    assert.equal(sandbox.physicalBolt(), 'locked');
+  });
+
+  it('--check-config validates and exits 0 without starting', async () => {
+    sandbox = new BoothdSandbox();
+    const run = sandbox.start(['--check-config', sandbox.configFile]);
+    assert.equal((await run.exited).code, 0);
+    assert.equal(run.lines[0]?.msg, `${sandbox.configFile}: valid (booth proc-01, 3 devices)`);
+  });
+
+  it('rejects unknown commands on the control socket with the list of known ones', async () => {
+    sandbox = new BoothdSandbox();
+    const run = await sandbox.startRunning();
+    const answer = await run.control('door.explode');
+    assert.equal(answer.ok, false);
+    assert.match(answer.error ?? '', /^unknown command "door\.explode"; known: .*door\.lock/);
+    run.child.kill('SIGTERM');
+    await run.exited;
+  });
+});
