@@ -3,6 +3,9 @@
  * Only the composition root (runtime/booth.ts, via boothd/boothctl) imports this file.
  */
 import { join, resolve } from 'node:path';
+import { SimCamera, simCameraProps } from '../../simulator/devices/sim-camera.ts';
+import { SimFingerprintScanner, simFingerprintProps } from '../../simulator/devices/sim-fingerprint.ts';
+import { SimSignaturePad, simSignaturePadProps } from '../../simulator/devices/sim-signature-pad.ts';
 import { SimDocumentReader, simDocumentReaderProps } from '../../simulator/devices/sim-document-reader.ts';
 import { SimDoorLock, simDoorLockProps } from '../../simulator/devices/sim-door-lock.ts';
 import { SimLighting, simLightingProps } from '../../simulator/devices/sim-lighting.ts';
@@ -46,6 +49,30 @@ export function builtinDrivers(): DriverRegistry {
       buses: ['sim'],
       props: simDocumentReaderProps,
       create: (context, props) => new SimDocumentReader(context, props),
+    }),
+    defineDriver({
+      compatible: 'sim,fingerprint',
+      deviceClass: 'fingerprint',
+      description: 'simulated 500 ppi 4-4-2 slap and palm scanner with segmentation and liveness',
+      buses: ['sim'],
+      props: simFingerprintProps,
+      create: (context, props) => new SimFingerprintScanner(context, props),
+    }),
+    defineDriver({
+      compatible: 'sim,camera',
+      deviceClass: 'camera',
+      description: 'simulated portrait camera producing JPEG with face checks',
+      buses: ['sim'],
+      props: simCameraProps,
+      create: (context, props) => new SimCamera(context, props),
+    }),
+    defineDriver({
+      compatible: 'sim,signature-pad',
+      deviceClass: 'signature-pad',
+      description: 'simulated pen pad with pressure, buttons and PNG rendering',
+      buses: ['sim'],
+      props: simSignaturePadProps,
+      create: (context, props) => new SimSignaturePad(context, props),
     }),
   ]);
 }
