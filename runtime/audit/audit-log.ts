@@ -37,7 +37,7 @@ export class AuditLog implements AuditSink {
 
   record(event: string, fields: AuditFields = {}): void {
     const entry: AuditEntry = { at: new Date(this.#clock.now()).toISOString(), event, ...fields };
-    this.#logger.audit({ ...fields, event }, event);
+    this.#logger.audit({ ...fields, event }, describe(event, fields));
     try {
       const fd = this.open();
       writeSync(fd, `${JSON.stringify(entry)}\n`);
@@ -59,4 +59,12 @@ export class AuditLog implements AuditSink {
     }
     return this.#fd;
   }
+}
+
+/** `door.released reason="exit button" bolt=unlocked`: the audit line as a person reads it. */
+function describe(event: string, fields: AuditFields): string {
+  const parts = Object.entries(fields)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${typeof value === 'string' && /\s/.test(value) ? JSON.stringify(value) : String(value)}`);
+  return [event, ...parts].join(' ');
 }

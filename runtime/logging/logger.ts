@@ -34,7 +34,8 @@ export function createLogger(options: LoggerOptions): BoothLogger {
       colorize: true,
       sync: true,
       translateTime: 'SYS:HH:MM:ss.l',
-      ignore: 'pid,hostname,component',
+      // Messages carry what a person needs; the structured fields stay in the JSON format.
+      hideObject: true,
       messageFormat: '{if component}[{component}] {end}{msg}',
       customLevels: `audit:${AUDIT_LEVEL}`,
       customColors: 'audit:magenta',

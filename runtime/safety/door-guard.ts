@@ -163,7 +163,7 @@ export class DoorGuard {
     for (const door of this.#doors) {
       door.on('forced', () => audit.record('door.forced', { door: door.id }));
       (door as unknown as EventEmitter).on('bolt', (bolt: string) => {
-        this.#options.logger.info({ door: door.id, bolt }, `door ${door.id} bolt ${bolt}`);
+        this.#options.logger.info({ door: door.id, bolt }, `${door.id}: bolt ${bolt}`);
       });
     }
   }

@@ -1,5 +1,5 @@
 /**
- * Ties the door to the life of the process: SIGTERM and SIGINT release the door and shut down
+ * Ties the door to the life of the process: SIGTERM, SIGINT and SIGHUP release the door and shut down
  * cleanly; an uncaught exception or unhandled rejection releases the door before the process
  * dies (exit 70, so systemd restarts it). A hard deadline makes sure a hung release cannot keep
  * a crashed daemon alive; the fail-safe lock and systemd's ExecStopPost are the last lines.
@@ -9,7 +9,7 @@ import type { EventEmitter } from 'node:events';
 export interface ProcessGuardTarget {
   /** Releases the door; must never throw. */
   releaseDoor(reason: string): Promise<void>;
-  /** Orderly stop of everything else (after the door is released). */
+  /** Orderly stop: releases the door first, then stops everything else. */
   shutdown(reason: string): Promise<void>;
   /** Last log line before exit. */
   onFatal(error: unknown, origin: string): void;
@@ -28,10 +28,7 @@ export function installProcessGuard(process: ProcessLike, target: ProcessGuardTa
   const onSignal = (signal: string) => {
     if (ending) return;
     ending = true;
-    void target
-      .releaseDoor(`shutdown: ${signal}`)
-      .then(() => target.shutdown(signal))
-      .then(
+    void target.shutdown(signal).then(
         () => process.exit(0),
         (error: unknown) => {
           target.onFatal(error, 'shutdown');
@@ -54,6 +51,8 @@ export function installProcessGuard(process: ProcessLike, target: ProcessGuardTa
   const handlers: Array<[string, (value?: unknown) => void]> = [
     ['SIGTERM', () => onSignal('SIGTERM')],
     ['SIGINT', () => onSignal('SIGINT')],
+    // The terminal that ran boothd by hand went away: same orderly stop.
+    ['SIGHUP', () => onSignal('SIGHUP')],
     ['uncaughtException', (error: unknown) => onCrash(error, 'uncaught exception')],
     ['unhandledRejection', (reason: unknown) => onCrash(reason, 'unhandled rejection')],
   ];

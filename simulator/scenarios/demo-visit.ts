@@ -9,7 +9,9 @@
 import type { Logger } from 'pino';
 import type { AnyDevice, Camera, Clock, FingerprintScanner, Lighting, SignaturePad, Slap } from '../../hal/index.ts';
 import { sleep } from '../../hal/clock.ts';
+import { SimFingerprintScanner } from '../devices/sim-fingerprint.ts';
 import { SimSensors } from '../devices/sim-sensors.ts';
+import { mulberry32 } from '../imaging/random.ts';
 
 /** What the demo needs from the booth's door policy (the runtime's DoorGuard provides it). */
 export interface DemoDoor {
@@ -80,6 +82,11 @@ export class DemoVisit {
     const camera = this.ofClass<Camera>('camera');
     const pad = this.ofClass<SignaturePad>('signature-pad');
     const io = { signal, timeoutMs: 20_000 };
+
+    // Every person's fingers differ: give this one a plausible spread of qualities.
+    const random = mulberry32(this.visits + 1);
+    const person = this.find(SimFingerprintScanner);
+    for (let finger = 1; finger <= 10; finger += 1) person?.setFingerQuality(finger as 1, Math.round(35 + random() * 60));
 
     logger.info('a person walks into the booth');
     sensors?.setOccupied(true);
