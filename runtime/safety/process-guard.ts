@@ -22,7 +22,7 @@ export interface ProcessLike extends EventEmitter {
 export const EXIT_CRASHED = 70;
 const CRASH_DEADLINE_MS = 3000;
 
-export function installProcessGuard(process: ProcessLike, target: ProcessGuardTarget): () => void {
+export function installProcessGuard(process: ProcessLike, target: ProcessGuardTarget, crashDeadlineMs = CRASH_DEADLINE_MS): () => void {
   let ending = false;
 
   const onSignal = (signal: string) => {
@@ -41,7 +41,7 @@ export function installProcessGuard(process: ProcessLike, target: ProcessGuardTa
     target.onFatal(error, origin);
     if (ending) return;
     ending = true;
-    const deadline = setTimeout(() => process.exit(EXIT_CRASHED), CRASH_DEADLINE_MS);
+    const deadline = setTimeout(() => process.exit(EXIT_CRASHED), crashDeadlineMs);
     void target.releaseDoor(`crash: ${origin}`).finally(() => {
       clearTimeout(deadline);
       process.exit(EXIT_CRASHED);
