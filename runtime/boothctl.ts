@@ -9,11 +9,17 @@ import { ConfigError } from './config/errors.ts';
 import { loadConfigFile } from './config/load.ts';
 import { sendControlCommand } from './control/control-client.ts';
 import { builtinDrivers } from './devices/builtin-drivers.ts';
+import { systemClock } from '../hal/clock.ts';
+import { createLogger } from './logging/logger.ts';
+import { releaseDoorsDirectly } from './safety/direct-release.ts';
 
 const USAGE = `usage: boothctl [--state-dir <dir>] [--json] <command>
 
   status                      booth, door and device status
   door lock|unlock [reason]   lock (refused when unsafe) or release the door
+  door unlock --direct --config <file>
+                              release the door straight through the HAL, without boothd
+                              (systemd ExecStopPost runs this; see docs/door-safety.md)
   sim <hook> [json-args]      a simulator hook, e.g. sim exit-button, sim fire-alarm '{"active":true}'
   call <command> [json-args]  any control-socket command ("call help" lists them)
   config validate <file>      check a manifest the way boothd does
@@ -22,7 +28,13 @@ const USAGE = `usage: boothctl [--state-dir <dir>] [--json] <command>
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
-    options: { 'state-dir': { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: {
+      'state-dir': { type: 'string' },
+      config: { type: 'string' },
+      direct: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
     allowPositionals: true,
   });
   const [verb, ...rest] = positionals;
@@ -40,6 +52,24 @@ async function main(): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return 2;
     }
+  }
+  if (verb === 'door' && rest[0] === 'unlock' && values.direct) {
+    if (!values.config) {
+      process.stderr.write('boothctl: door unlock --direct needs --config <file>\n');
+      return 64;
+    }
+    let loaded;
+    try {
+      loaded = loadConfigFile(values.config, { registry: builtinDrivers(), env: process.env });
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    const logger = createLogger({ level: 'info', pretty: false, destination: process.stderr });
+    const results = await releaseDoorsDirectly(loaded, systemClock, logger, rest[1] ?? 'direct release (boothd not running)');
+    for (const result of results) process.stdout.write(`${result.door}: ${result.ok ? 'released' : 'FAILED'} (${result.detail})\n`);
+    return results.every((result) => result.ok) ? 0 : 1;
   }
   const stateDir = values['state-dir'] ?? process.env.BOOTH_STATE_DIR;
   if (!stateDir) {

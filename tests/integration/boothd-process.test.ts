@@ -4,10 +4,11 @@
  * before it touches any hardware.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { BoothdSandbox } from '../support/boothd-process.ts';
+import { dirname, join } from 'node:path';
+import { BoothdSandbox, ROOT } from '../support/boothd-process.ts';
 
 let sandbox: BoothdSandbox | undefined;
 afterEach(async () => {
@@ -92,5 +93,24 @@ describe('boothd process and the door', () => {
     assert.match(answer.error ?? '', /^unknown command "door\.explode"; known: .*door\.lock/);
     run.child.kill('SIGTERM');
     await run.exited;
+  });
+});
+
+describe('door release without boothd (systemd ExecStopPost)', () => {
+  it('boothctl door unlock --direct releases a door a killed boothd left locked', async () => {
+    const { box, run } = await lockedDaemon();
+    run.child.kill('SIGKILL');
+    await run.exited;
+    assert.equal(box.physicalBolt(), 'locked');
+    const output = execFileSync(join(ROOT, 'bin', 'boothctl'), ['door', 'unlock', '--direct', '--config', box.configFile, 'ExecStopPost'], {
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    assert.equal(output, 'door: released (bolt unlocked)\n');
+    assert.equal(box.physicalBolt(), 'unlocked');
+    const entry = box.audit().at(-1);
+    assert.equal(entry?.event, 'door.released');
+    assert.equal(entry?.reason, 'ExecStopPost');
+    assert.equal(entry?.by, 'direct');
   });
 });
