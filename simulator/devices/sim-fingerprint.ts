@@ -76,13 +76,22 @@ export class SimFingerprintScanner extends SimDevice<FingerprintEvents, Fingerpr
     return this.command('captureSlap', options, { timeoutMs: 30_000 }, async (signal) => {
       await this.roundTrip(signal, () => undefined);
       const placed = this.placedFingers(SLAP_FINGERS[slap]);
+      const positions = placed.map((finger) => finger.position);
+      const hand = handOf(positions[0] ?? SLAP_FINGERS[slap][0]!);
+      // Each finger keeps its platen slot, so a missing finger leaves a gap as it would for real.
       const image = renderSlap(
-        placed.map((position) => ({ quality: this.qualityOf(position) })),
-        { seed: this.nextSeed(), thumbs: slap === 'two-thumbs', hand: handOf(placed[0] ?? 2) },
+        placed.map((finger) => ({ quality: this.qualityOf(finger.position), slot: finger.slot })),
+        { seed: this.nextSeed(), thumbs: slap === 'two-thumbs', hand },
       );
-      await this.waitForPlacement(image, placed, signal);
-      const hand = slap === 'two-thumbs' ? 'both' : handOf(placed[0] ?? 2);
-      return { kind: 'slap', image: gray(image), fingers: segments(image, placed, this), hand, liveness: this.liveness(), capturedAt: this.clock.now() };
+      await this.waitForPlacement(image, positions, signal);
+      return {
+        kind: 'slap',
+        image: gray(image),
+        fingers: segments(image, positions, this),
+        hand: slap === 'two-thumbs' ? 'both' : hand,
+        liveness: this.liveness(),
+        capturedAt: this.clock.now(),
+      };
     });
   }
 
@@ -145,7 +154,7 @@ export class SimFingerprintScanner extends SimDevice<FingerprintEvents, Fingerpr
     const operation = kind === 'flat' ? 'captureFlat' : 'captureRolled';
     return this.command(operation, options, { timeoutMs: 30_000 }, async (signal) => {
       await this.roundTrip(signal, () => undefined);
-      const placed = this.placedFingers([finger]);
+      const placed = this.placedFingers([finger]).map((placedFinger) => placedFinger.position);
       const image = renderFlat(this.qualityOf(placed[0] ?? finger), { seed: this.nextSeed() });
       await this.waitForPlacement(image, placed, signal);
       return { kind, image: gray(image), fingers: segments(image, placed, this), liveness: this.liveness(), capturedAt: this.clock.now() };
@@ -153,12 +162,14 @@ export class SimFingerprintScanner extends SimDevice<FingerprintEvents, Fingerpr
   }
 
   /** Which fingers actually land on the platen when `asked` are requested. */
-  private placedFingers(asked: readonly FingerPosition[]): FingerPosition[] {
-    let placed = asked.map((position) => (this.#wrongHand ? otherHand(position) : position));
-    placed = placed.filter((position) => !this.#missing.has(position));
+  private placedFingers(asked: readonly FingerPosition[]): Array<{ position: FingerPosition; slot: number }> {
+    const placed = asked
+      .map((position, slot) => ({ position: this.#wrongHand ? otherHand(position) : position, slot }))
+      .filter((finger) => !this.#missing.has(finger.position));
     const duplicate = this.#duplicate;
-    if (duplicate !== undefined && placed.length > 1) {
-      placed[placed.length - 1] = duplicate;
+    const last = placed.at(-1);
+    if (duplicate !== undefined && last && placed.length > 1) {
+      last.position = duplicate;
       this.#duplicate = undefined;
     }
     return placed;

@@ -185,15 +185,15 @@ class JpegWriter {
 
 interface Component {
   id: number;
-  h: number;
+  h: number; // sampling factors
   v: number;
   plane: Float32Array; // level-shifted samples, padded to whole MCUs
   stride: number;
-  tq: number;
+  tq: number; // quantisation table id, which also picks the Huffman tables
   divisors: Float32Array;
   dc: HuffTable;
   ac: HuffTable;
-  pred: number;
+  pred: number; // DC predictor
 }
 
 export function encodeJpeg(image: RasterImage, quality = 85, options: JpegOptions = {}): Uint8Array {
@@ -322,48 +322,22 @@ function writeValue(w: JpegWriter, value: number, run: number, table: HuffTable)
 }
 
 function writeHeaders(w: JpegWriter, width: number, height: number, comps: Component[], tables: Uint8Array[], ppi?: number): void {
+  const hi = (v: number): number[] => [v >> 8, v & 0xff];
+  // Writes marker, big-endian length (which counts itself) and payload.
+  const segment = (marker: number, payload: number[]): void => {
+    for (const b of [0xff, marker, ...hi(payload.length + 2), ...payload]) w.byte(b);
+  };
   w.word(0xffd8); // SOI
-  // APP0 JFIF 1.01; density in dpi when known so viewers and NIST tools see 500 ppi.
+  // JFIF 1.01; density in dpi when known so viewers and NIST tools see e.g. 500 ppi.
   const dpi = ppi !== undefined && ppi > 0 && ppi < 65536 ? Math.round(ppi) : 0;
-  w.word(0xffe0);
-  w.word(16);
-  for (const b of [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, dpi ? 1 : 0]) w.byte(b);
-  w.word(dpi || 1);
-  w.word(dpi || 1);
-  w.word(0); // no thumbnail
-  w.word(0xffdb); // DQT, 8-bit precision, zig-zag order
-  w.word(2 + 65 * tables.length);
-  tables.forEach((t, id) => {
-    w.byte(id);
-    for (let k = 0; k < 64; k++) w.byte(t[ZIGZAG[k]!]!);
-  });
-  w.word(0xffc0); // SOF0 baseline
-  w.word(8 + 3 * comps.length);
-  w.byte(8);
-  w.word(height);
-  w.word(width);
-  w.byte(comps.length);
-  for (const c of comps) {
-    w.byte(c.id);
-    w.byte((c.h << 4) | c.v);
-    w.byte(c.tq);
-  }
+  segment(0xe0, [0x4a, 0x46, 0x49, 0x46, 0, 1, 1, dpi ? 1 : 0, ...hi(dpi || 1), ...hi(dpi || 1), 0, 0]);
+  // DQT: 8-bit entries in zig-zag order, table id = index.
+  segment(0xdb, tables.flatMap((t, id) => [id, ...Array.from(ZIGZAG, (n) => t[n]!)]));
+  // SOF0 baseline: precision, size, then id, sampling factors and quantiser per component.
+  segment(0xc0, [8, ...hi(height), ...hi(width), comps.length, ...comps.flatMap((c) => [c.id, (c.h << 4) | c.v, c.tq])]);
   const huff = comps.length > 1 ? [HUFF.dcLuma, HUFF.acLuma, HUFF.dcChroma, HUFF.acChroma] : [HUFF.dcLuma, HUFF.acLuma];
-  w.word(0xffc4); // DHT
-  w.word(2 + huff.reduce((n, t) => n + 17 + t.values.length, 0));
-  huff.forEach((t, i) => {
-    w.byte(((i & 1) << 4) | (i >> 1)); // class (0 DC, 1 AC) << 4 | table id
-    for (const b of t.bits) w.byte(b);
-    for (const v of t.values) w.byte(v);
-  });
-  w.word(0xffda); // SOS, all components interleaved, full spectrum
-  w.word(6 + 2 * comps.length);
-  w.byte(comps.length);
-  for (const c of comps) {
-    w.byte(c.id);
-    w.byte(c.tq === 0 ? 0x00 : 0x11);
-  }
-  w.byte(0);
-  w.byte(63);
-  w.byte(0);
+  // DHT: class (0 DC, 1 AC) << 4 | table id, 16 counts, symbols.
+  segment(0xc4, huff.flatMap((t, i) => [((i & 1) << 4) | (i >> 1), ...t.bits, ...t.values]));
+  // SOS: all components interleaved, full spectrum (Ss 0, Se 63, Ah/Al 0).
+  segment(0xda, [comps.length, ...comps.flatMap((c) => [c.id, c.tq === 0 ? 0x00 : 0x11]), 0, 63, 0]);
 }

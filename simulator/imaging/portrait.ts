@@ -87,6 +87,8 @@ class Canvas {
 export function renderPortrait(options: PortraitOptions = {}): Portrait {
   const W = options.width ?? 1200, H = options.height ?? 1600;
   if (!Number.isInteger(W) || !Number.isInteger(H) || W < 64 || H < 64) throw new RangeError(`invalid portrait size ${W}x${H}`);
+  const exposure = options.exposure ?? 0;
+  if (!Number.isFinite(exposure)) throw new RangeError(`exposure must be a number of stops, got ${exposure}`);
   const seed = options.seed ?? 1;
   const rng = mulberry32(deriveSeed(seed, 0xface));
   const skin = pick(rng, SKIN), hair = pick(rng, HAIR), iris = pick(rng, IRIS), clothes = pick(rng, CLOTHES);
@@ -139,7 +141,7 @@ export function renderPortrait(options: PortraitOptions = {}): Portrait {
   canvas.ellipse(mx, my, 0.27 * rx * (1 - Math.abs(yaw) * 0.3), 0.06 * ry, [178, 92, 92], 1, 0.2); // lips
   canvas.ellipse(mx, my, 0.25 * rx * (1 - Math.abs(yaw) * 0.3), Math.max(1, 0.008 * ry), [90, 40, 40]); // lip line
 
-  finish(canvas.pixels, options.exposure ?? 0, deriveSeed(seed, 0xe1));
+  finish(canvas.pixels, exposure, deriveSeed(seed, 0xe1));
   const [a, b] = eyes as [Point, Point];
   return { width: W, height: H, channels: 3, pixels: canvas.pixels, eyeCenters: a.x <= b.x ? [a, b] : [b, a] };
 }

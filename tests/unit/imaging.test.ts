@@ -194,6 +194,13 @@ describe('encodeJpeg', { timeout: TEST_TIMEOUT_MS }, () => {
     assert.ok(meanAbsError(full.pixels, image.pixels) < meanAbsError(djpeg(encodeJpeg(image, 90)).pixels, image.pixels));
   });
 
+  test('JFIF header carries the resolution when given (500 ppi fingerprints)', () => {
+    const jpeg = encodeJpeg(gray(renderFlat(80)), 90, { ppi: 500 });
+    // APP0 at offset 2: FFE0, length 16, "JFIF\0", version 1.01, units 1 (dpi), X and Y density.
+    assert.deepEqual([...jpeg.subarray(2, 18)], [0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 1, 1, 0xf4, 1, 0xf4]);
+    assert.equal(djpeg(jpeg).width, 400);
+  });
+
   test('djpeg -strict rejects a truncated stream (the oracle can fail)', () => {
     const jpeg = encodeJpeg(smooth(64, 64, 3), 90);
     assert.throws(() => djpeg(jpeg.subarray(0, jpeg.length >> 1)));
@@ -275,6 +282,12 @@ describe('fingerprint images', { timeout: TEST_TIMEOUT_MS }, () => {
     const areas = left.boxes.map((b) => b.width * b.height);
     assert.equal(areas.indexOf(Math.min(...areas)), 0, 'little finger leftmost on a left hand');
     assert.throws(() => renderSlap([1, 2, 3, 4, 5].map(() => ({ quality: 70 }))), RangeError);
+    // A missing finger leaves its gap when slots are given; no finger at all is a blank platen.
+    const gap = renderSlap([{ quality: 70, slot: 0 }, { quality: 70, slot: 2 }, { quality: 70, slot: 3 }], { seed: 1 });
+    const full = renderSlap([1, 2, 3, 4].map(() => ({ quality: 70 })), { seed: 1 });
+    assert.deepEqual(gap.boxes[1], full.boxes[2]);
+    assert.ok(gap.boxes[1]!.x - (gap.boxes[0]!.x + gap.boxes[0]!.width) > 300, 'gap where the middle finger would be');
+    assert.ok(renderSlap([]).pixels.every((v) => v === 255));
   });
 
   test('flat 400x500 and palm 2000x2400 are rendered with ridges on white', () => {
