@@ -6,7 +6,7 @@
  * exactly what boothd's logs show for a real visit. (The real session orchestrator replaces the
  * booth half of this script.)
  */
-import type { Logger } from 'pino';
+import type { BaseLogger } from 'pino';
 import type { AnyDevice, Camera, Clock, FingerprintScanner, Lighting, SignaturePad, Slap } from '../../hal/index.ts';
 import { sleep } from '../../hal/clock.ts';
 import { SimFingerprintScanner } from '../devices/sim-fingerprint.ts';
@@ -21,7 +21,7 @@ export interface DemoDoor {
 
 export interface DemoOptions {
   clock: Clock;
-  logger: Logger<string>;
+  logger: BaseLogger;
   door: DemoDoor;
   /** Pause between visits. */
   idleMs?: number;

@@ -114,3 +114,24 @@ describe('door release without boothd (systemd ExecStopPost)', () => {
     assert.equal(entry?.by, 'direct');
   });
 });
+
+describe('a running boothd driven through its control socket', () => {
+  it('reports status, and releases the door when the simulated exit button is pressed', async () => {
+    const { box, run } = await lockedDaemon();
+    const status = await run.control('status');
+    assert.equal(status.ok, true);
+    const result = status.result as { boothId: string; door: { state: string }; devices: Array<{ id: string; ok: boolean; info?: { serial: string } }> };
+    assert.equal(result.boothId, 'proc-01');
+    assert.equal(result.door.state, 'locked');
+    assert.deepEqual(result.devices.map((device) => [device.id, device.ok]), [['door', true], ['lights', true], ['sensors', true]]);
+    assert.ok(result.devices.every((device) => device.info?.serial), 'device without serial in status');
+
+    assert.equal((await run.control('sim.exit-button')).ok, true);
+    await run.waitForLine((line) => line.event === 'door.released' && line.reason === 'exit button', 'exit-button release');
+    assert.equal(box.physicalBolt(), 'unlocked');
+    const unknownDevice = await run.control('sim.unplug', { device: 'toaster' });
+    assert.match(unknownDevice.error ?? '', /args\.device must name a simulated device \(door, lights, sensors\); got "toaster"/);
+    run.child.kill('SIGTERM');
+    await run.exited;
+  });
+});
