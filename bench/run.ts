@@ -26,6 +26,7 @@ const idle = await measureIdleMemory(idleSeconds);
 const rows: Array<[string, string, string, string]> = [
   ['boothd spawn → door released (median)', `${startup.doorReleased.medianMs} ms`, `node -e 0: ${startup.nodeBaseline.medianMs} ms`, ratio(startup.doorReleased.medianMs, startup.nodeBaseline.medianMs)],
   ['boothd spawn → all 7 devices ready (median)', `${startup.allDevicesReady.medianMs} ms`, `node -e 0: ${startup.nodeBaseline.medianMs} ms`, ratio(startup.allDevicesReady.medianMs, startup.nodeBaseline.medianMs)],
+  ['… without compile cache (previous version)', `${startup.doorReleasedWithoutCompileCache.medianMs} ms`, `node -e 0: ${startup.nodeBaseline.medianMs} ms`, ratio(startup.doorReleasedWithoutCompileCache.medianMs, startup.nodeBaseline.medianMs)],
   [`idle RSS after ${idle.seconds} s`, `${mib(idle.boothd.rssKiB)} MiB`, `idle node: ${mib(idle.nodeBaseline.rssKiB)} MiB`, ratio(idle.boothd.rssKiB, idle.nodeBaseline.rssKiB)],
 ];
 const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length), 8));

@@ -35,9 +35,10 @@ function simBoothConfig(stateDir: string): string {
 }
 
 /** One boothd start: milliseconds from spawn to the two milestones, then a clean SIGTERM. */
-async function timeOneStart(configFile: string): Promise<{ released: number; ready: number }> {
+async function timeOneStart(configFile: string, extraEnv: Record<string, string> = {}): Promise<{ released: number; ready: number }> {
   const started = performance.now();
-  const child = spawn(BOOTHD, ['--config', configFile], { env: { ...process.env, BOOTH_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = { ...process.env, BOOTH_LOG_FORMAT: 'json', ...extraEnv };
+  const child = spawn(BOOTHD, ['--config', configFile], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const marks: { released?: number; ready?: number } = {};
   await new Promise<void>((resolveRun, reject) => {
     const timer = setTimeout(() => reject(new Error('boothd did not become ready within 30 s')), 30_000);
@@ -75,15 +76,23 @@ export async function measureStartup(runs: number) {
     await timeNodeBaseline();
     const released: number[] = [];
     const ready: number[] = [];
+    const uncachedReleased: number[] = [];
     const baseline: number[] = [];
     for (let run = 0; run < runs; run += 1) {
-      // Interleaved so machine noise hits both series alike.
+      // Interleaved so machine noise hits every series alike.
       baseline.push(await timeNodeBaseline());
       const marks = await timeOneStart(configFile);
       released.push(marks.released);
       ready.push(marks.ready);
+      // The previous version: the same daemon without Node's compile cache.
+      uncachedReleased.push((await timeOneStart(configFile, { NODE_DISABLE_COMPILE_CACHE: '1' })).released);
     }
-    return { doorReleased: distribution(released), allDevicesReady: distribution(ready), nodeBaseline: distribution(baseline) };
+    return {
+      doorReleased: distribution(released),
+      allDevicesReady: distribution(ready),
+      doorReleasedWithoutCompileCache: distribution(uncachedReleased),
+      nodeBaseline: distribution(baseline),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
