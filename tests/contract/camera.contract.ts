@@ -1,9 +1,9 @@
 /** Camera contract: a real JPEG of the promised size, SDK portrait checks, exposure, preview. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isDeviceError, type Camera } from '../../hal/index.ts';
 import { nextEvent } from '../support/wait.ts';
-import type { Harness, HarnessFactory } from './harness.ts';
+import { openedHarness, type HarnessFactory } from './harness.ts';
 import { lifecycleContract } from './lifecycle.contract.ts';
 
 export interface CameraHooks {
@@ -31,18 +31,10 @@ export function cameraContract(name: string, factory: HarnessFactory<Camera, Cam
   lifecycleContract(name, factory, (device, options) => device.setExposure({ mode: 'auto' }, options));
 
   describe(`${name}: camera contract`, () => {
-    let harness: Harness<Camera, CameraHooks>;
-    before(async () => {
-      harness = await factory();
-      await harness.device.open({ timeoutMs: 5000 });
-    });
-    after(async () => {
-      await harness.device.close();
-      await harness.cleanup();
-    });
+    const opened = openedHarness(factory);
 
     it('captures a portrait as a baseline JPEG of at least 1200x1600 that passes the checks', async () => {
-      const portrait = await harness.device.capture({ timeoutMs: 10_000 });
+      const portrait = await opened().device.capture({ timeoutMs: 10_000 });
       assert.deepEqual(jpegSize(portrait.jpeg), { width: portrait.width, height: portrait.height });
       assert.ok(portrait.width >= 1200 && portrait.height >= 1600);
       assert.equal(portrait.checks.faceFound, true);
@@ -53,7 +45,7 @@ export function cameraContract(name: string, factory: HarnessFactory<Camera, Cam
     });
 
     it('reports closed eyes, a turned head and an absent face', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.setSubject({ eyesOpen: false });
       assert.equal((await device.capture({ timeoutMs: 10_000 })).checks.eyesOpen, false);
       hooks.setSubject({ eyesOpen: true, frontal: false });
@@ -64,7 +56,7 @@ export function cameraContract(name: string, factory: HarnessFactory<Camera, Cam
     });
 
     it('lets manual exposure fix a badly lit room and rejects an EV outside ±3', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.setSubject({ lightingStops: -1.5 });
       await device.setExposure({ mode: 'manual', ev: 0 });
       assert.equal((await device.capture({ timeoutMs: 10_000 })).checks.exposureOk, false);
@@ -76,7 +68,7 @@ export function cameraContract(name: string, factory: HarnessFactory<Camera, Cam
     });
 
     it('streams JPEG preview frames while preview is on, and stops', async () => {
-      const { device } = harness;
+      const { device } = opened();
       await device.setPreview(true);
       const [frame] = await nextEvent<[Uint8Array]>(device, 'preview', 5000);
       const size = jpegSize(frame);

@@ -1,8 +1,8 @@
 /** Document reader contract: waits for a document, reads MRZ and barcodes, unreadable is EBADMSG. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isDeviceError, type DocumentReader } from '../../hal/index.ts';
-import type { Harness, HarnessFactory } from './harness.ts';
+import { openedHarness, type HarnessFactory } from './harness.ts';
 import { lifecycleContract } from './lifecycle.contract.ts';
 
 export interface DocumentReaderHooks {
@@ -25,42 +25,34 @@ export function documentReaderContract(name: string, factory: HarnessFactory<Doc
   lifecycleContract(name, withDocument, (device, options) => device.read(options));
 
   describe(`${name}: document reader contract`, () => {
-    let harness: Harness<DocumentReader, DocumentReaderHooks>;
-    before(async () => {
-      harness = await factory();
-      await harness.device.open({ timeoutMs: 5000 });
-    });
-    after(async () => {
-      await harness.device.close();
-      await harness.cleanup();
-    });
+    const opened = openedHarness(factory);
 
     it('times out when no document comes', async () => {
-      await assert.rejects(harness.device.read({ timeoutMs: 100 }), (error) => isDeviceError(error, 'ETIMEDOUT'));
+      await assert.rejects(opened().device.read({ timeoutMs: 100 }), (error) => isDeviceError(error, 'ETIMEDOUT'));
     });
 
     it('waits for a passport and reads its MRZ', async () => {
-      const pending = harness.device.read({ timeoutMs: 5000 });
-      harness.hooks.presentMrz(SPECIMEN_MRZ);
+      const pending = opened().device.read({ timeoutMs: 5000 });
+      opened().hooks.presentMrz(SPECIMEN_MRZ);
       const read = await pending;
       assert.equal(read.kind, 'mrz');
       assert.equal(read.text, SPECIMEN_MRZ.join('\n'));
-      harness.hooks.removeDocument();
+      opened().hooks.removeDocument();
     });
 
     it('reads a queue ticket barcode', async () => {
-      harness.hooks.presentBarcode('Q-2026-000123');
+      opened().hooks.presentBarcode('Q-2026-000123');
       assert.deepEqual(
-        { ...(await harness.device.read({ timeoutMs: 5000 })), readAt: 0 },
+        { ...(await opened().device.read({ timeoutMs: 5000 })), readAt: 0 },
         { kind: 'barcode', text: 'Q-2026-000123', readAt: 0 },
       );
-      harness.hooks.removeDocument();
+      opened().hooks.removeDocument();
     });
 
     it('answers EBADMSG for a document it cannot decode', async () => {
-      harness.hooks.presentUnreadable();
-      await assert.rejects(harness.device.read({ timeoutMs: 5000 }), (error) => isDeviceError(error, 'EBADMSG'));
-      harness.hooks.removeDocument();
+      opened().hooks.presentUnreadable();
+      await assert.rejects(opened().device.read({ timeoutMs: 5000 }), (error) => isDeviceError(error, 'EBADMSG'));
+      opened().hooks.removeDocument();
     });
   });
 }

@@ -1,9 +1,9 @@
 /** Door lock contract: lock/unlock/status, events, unlock always wins, fail-safe on power loss. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isDeviceError, type BoltState, type DoorLock } from '../../hal/index.ts';
 import { nextEvent } from '../support/wait.ts';
-import type { Harness, HarnessFactory } from './harness.ts';
+import { openedHarness, type HarnessFactory } from './harness.ts';
 import { lifecycleContract } from './lifecycle.contract.ts';
 
 export interface DoorLockHooks {
@@ -20,18 +20,10 @@ export function doorLockContract(name: string, factory: HarnessFactory<DoorLock,
   lifecycleContract(name, factory, (device, options) => device.status(options));
 
   describe(`${name}: door lock contract`, () => {
-    let harness: Harness<DoorLock, DoorLockHooks>;
-    before(async () => {
-      harness = await factory();
-      await harness.device.open({ timeoutMs: 5000 });
-    });
-    after(async () => {
-      await harness.device.close();
-      await harness.cleanup();
-    });
+    const opened = openedHarness(factory);
 
     it('locks and unlocks, emitting bolt events and moving the real bolt', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       const locked = nextEvent<[BoltState]>(device, 'bolt');
       assert.deepEqual(await device.lock({ timeoutMs: 2000 }), { bolt: 'locked', contact: 'closed' });
       assert.deepEqual(await locked, ['locked']);
@@ -44,11 +36,11 @@ export function doorLockContract(name: string, factory: HarnessFactory<DoorLock,
     });
 
     it('accepts unlock when already unlocked', async () => {
-      assert.equal((await harness.device.unlock()).bolt, 'unlocked');
+      assert.equal((await opened().device.unlock()).bolt, 'unlocked');
     });
 
     it('unlock pre-empts a hung command instead of answering EBUSY', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.hangNextCommand();
       const hungLock = device.lock({ timeoutMs: 10_000 });
       const status = await device.unlock({ timeoutMs: 1000 });
@@ -58,7 +50,7 @@ export function doorLockContract(name: string, factory: HarnessFactory<DoorLock,
     });
 
     it('refuses to lock an open door and when the bolt jams, staying unlocked', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.openDoor();
       await assert.rejects(device.lock(), (error) => isDeviceError(error, 'EIO'));
       hooks.closeDoor();
@@ -69,7 +61,7 @@ export function doorLockContract(name: string, factory: HarnessFactory<DoorLock,
     });
 
     it('reports forced entry when the door opens while locked', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       await device.lock();
       const forced = nextEvent(device, 'forced');
       const contact = nextEvent<[string]>(device, 'contact');
@@ -81,7 +73,7 @@ export function doorLockContract(name: string, factory: HarnessFactory<DoorLock,
     });
 
     it('is fail-safe: losing the device while locked leaves the bolt unlocked', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       await device.lock();
       assert.equal(hooks.physicalBolt, 'locked');
       hooks.unplug();

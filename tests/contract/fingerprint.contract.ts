@@ -4,9 +4,9 @@
  * flat/rolled fingers and palms.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isDeviceError, type FingerCapture, type FingerPosition, type FingerprintScanner, type PreviewFrame } from '../../hal/index.ts';
-import type { Harness, HarnessFactory } from './harness.ts';
+import { openedHarness, type HarnessFactory } from './harness.ts';
 import { lifecycleContract } from './lifecycle.contract.ts';
 
 export interface FingerprintHooks {
@@ -35,18 +35,10 @@ export function fingerprintContract(name: string, factory: HarnessFactory<Finger
   lifecycleContract(name, factory, (device, options) => device.captureFlat(2, options));
 
   describe(`${name}: fingerprint scanner contract`, () => {
-    let harness: Harness<FingerprintScanner, FingerprintHooks>;
-    before(async () => {
-      harness = await factory();
-      await harness.device.open({ timeoutMs: 5000 });
-    });
-    after(async () => {
-      await harness.device.close();
-      await harness.cleanup();
-    });
+    const opened = openedHarness(factory);
 
     it('captures the three 4-4-2 slaps at 500 ppi with each finger segmented', async () => {
-      const { device } = harness;
+      const { device } = opened();
       const right = await device.captureSlap('right-four', { timeoutMs: 10_000 });
       assertImage(right, 1600, 1500);
       assert.deepEqual(right.fingers.map((f) => f.position).sort(), [2, 3, 4, 5]);
@@ -61,7 +53,7 @@ export function fingerprintContract(name: string, factory: HarnessFactory<Finger
     });
 
     it('reports the quality of each finger, and a worse finger really looks worse', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.setAllFingersQuality(70);
       hooks.setFingerQuality(2, 90);
       hooks.setFingerQuality(5, 8);
@@ -77,9 +69,9 @@ export function fingerprintContract(name: string, factory: HarnessFactory<Finger
     it('streams preview frames while the hand is placed', async () => {
       const frames: PreviewFrame[] = [];
       const onPreview = (frame: PreviewFrame) => frames.push(frame);
-      harness.device.on('preview', onPreview);
-      await harness.device.captureSlap('two-thumbs', { timeoutMs: 10_000 });
-      harness.device.off('preview', onPreview);
+      opened().device.on('preview', onPreview);
+      await opened().device.captureSlap('two-thumbs', { timeoutMs: 10_000 });
+      opened().device.off('preview', onPreview);
       assert.ok(frames.length >= 1, 'no preview frame');
       const frame = frames[0]!;
       assert.ok(frame.image.width < 1600 && frame.image.pixels.length === frame.image.width * frame.image.height);
@@ -87,7 +79,7 @@ export function fingerprintContract(name: string, factory: HarnessFactory<Finger
     });
 
     it('reports the wrong hand, a missing finger and a finger placed twice as the scanner sees them', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.setWrongHand(true);
       const wrong = await device.captureSlap('right-four', { timeoutMs: 10_000 });
       hooks.setWrongHand(false);
@@ -105,23 +97,23 @@ export function fingerprintContract(name: string, factory: HarnessFactory<Finger
     });
 
     it('flags a fake finger as not live', async () => {
-      harness.hooks.setSpoof(true);
-      const capture = await harness.device.captureFlat(7, { timeoutMs: 10_000 });
-      harness.hooks.setSpoof(false);
+      opened().hooks.setSpoof(true);
+      const capture = await opened().device.captureFlat(7, { timeoutMs: 10_000 });
+      opened().hooks.setSpoof(false);
       assert.equal(capture.liveness.live, false);
       assert.ok(capture.liveness.score < 50);
     });
 
     it('times out when nobody places a hand, and captures again afterwards', async () => {
-      harness.hooks.setPersonPlaces(false);
-      await assert.rejects(harness.device.captureSlap('left-four', { timeoutMs: 200 }), (error) => isDeviceError(error, 'ETIMEDOUT'));
-      harness.hooks.setPersonPlaces(true);
-      const capture = await harness.device.captureSlap('left-four', { timeoutMs: 10_000 });
+      opened().hooks.setPersonPlaces(false);
+      await assert.rejects(opened().device.captureSlap('left-four', { timeoutMs: 200 }), (error) => isDeviceError(error, 'ETIMEDOUT'));
+      opened().hooks.setPersonPlaces(true);
+      const capture = await opened().device.captureSlap('left-four', { timeoutMs: 10_000 });
       assert.equal(capture.fingers.length, 4);
     });
 
     it('captures flat and rolled fingers and palms when it has the capability', async () => {
-      const { device } = harness;
+      const { device } = opened();
       const flat = await device.captureFlat(3, { timeoutMs: 10_000 });
       assert.equal(flat.kind, 'flat');
       assert.deepEqual(flat.fingers.map((f) => f.position), [3]);

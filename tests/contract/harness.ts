@@ -3,6 +3,7 @@
  * hooks that play the hardware's side. For a simulator the hooks are the simulator's own test
  * hooks; for a real driver they are the wire-level simulator on the other end of its transport.
  */
+import { after, before } from 'node:test';
 import type { AnyDevice, DeviceErrorCode, IoOptions } from '../../hal/index.ts';
 
 /** Hardware misbehaviour every implementation must let a test cause. */
@@ -28,3 +29,23 @@ export type HarnessFactory<D extends AnyDevice, H> = () => Promise<Harness<D, H>
 
 /** A short command every device of the class answers promptly, used by the lifecycle suite. */
 export type Probe<D extends AnyDevice> = (device: D, options?: IoOptions) => Promise<unknown>;
+
+/**
+ * Registers before/after hooks that build a harness and open its device for the enclosing
+ * describe block, and close and clean up after it. Returns a getter for the harness.
+ */
+export function openedHarness<D extends AnyDevice, H>(factory: HarnessFactory<D, H>): () => Harness<D, H> {
+  let harness: Harness<D, H> | undefined;
+  before(async () => {
+    harness = await factory();
+    await harness.device.open({ timeoutMs: 5000 });
+  });
+  after(async () => {
+    await harness?.device.close();
+    await harness?.cleanup();
+  });
+  return () => {
+    if (!harness) throw new Error('harness used outside its describe block');
+    return harness;
+  };
+}

@@ -1,27 +1,19 @@
 /** Lighting contract: per-channel levels, scenes, and clear errors for bad channels and levels. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isDeviceError, type Lighting } from '../../hal/index.ts';
 import { nextEvent } from '../support/wait.ts';
-import type { Harness, HarnessFactory } from './harness.ts';
+import { openedHarness, type HarnessFactory } from './harness.ts';
 import { lifecycleContract } from './lifecycle.contract.ts';
 
 export function lightingContract(name: string, factory: HarnessFactory<Lighting, object>): void {
   lifecycleContract(name, factory, (device, options) => device.levels(options));
 
   describe(`${name}: lighting contract`, () => {
-    let harness: Harness<Lighting, object>;
-    before(async () => {
-      harness = await factory();
-      await harness.device.open({ timeoutMs: 5000 });
-    });
-    after(async () => {
-      await harness.device.close();
-      await harness.cleanup();
-    });
+    const opened = openedHarness(factory);
 
     it('sets a channel level and reports it back with an event', async () => {
-      const { device } = harness;
+      const { device } = opened();
       const channel = device.channels[0] as string;
       const event = nextEvent<[string, number]>(device, 'level');
       await device.setLevel(channel, 55);
@@ -30,7 +22,7 @@ export function lightingContract(name: string, factory: HarnessFactory<Lighting,
     });
 
     it('applies a scene to its channels', async () => {
-      const { device } = harness;
+      const { device } = opened();
       assert.ok(device.scenes.includes('portrait') && device.scenes.includes('off'));
       await device.setScene('portrait');
       const portrait = await device.levels();
@@ -40,7 +32,7 @@ export function lightingContract(name: string, factory: HarnessFactory<Lighting,
     });
 
     it('rejects an unknown channel or scene with ENOTSUP and a level outside 0–100 with EBADMSG', async () => {
-      const { device } = harness;
+      const { device } = opened();
       await assert.rejects(device.setLevel('no-such-channel', 10), (error) => isDeviceError(error, 'ENOTSUP'));
       await assert.rejects(device.setScene('disco'), (error) => isDeviceError(error, 'ENOTSUP') && /disco/.test(error.message));
       await assert.rejects(device.setLevel(device.channels[0] as string, 150), (error) => isDeviceError(error, 'EBADMSG'));

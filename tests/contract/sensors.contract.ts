@@ -1,9 +1,9 @@
 /** Sensors contract: edge events for exit button and fire alarm, snapshot reads, climate. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { Sensors } from '../../hal/index.ts';
 import { nextEvent } from '../support/wait.ts';
-import type { Harness, HarnessFactory } from './harness.ts';
+import { openedHarness, type HarnessFactory } from './harness.ts';
 import { lifecycleContract } from './lifecycle.contract.ts';
 
 export interface SensorsHooks {
@@ -20,24 +20,16 @@ export function sensorsContract(name: string, factory: HarnessFactory<Sensors, S
   lifecycleContract(name, factory, (device, options) => device.read(options));
 
   describe(`${name}: sensors contract`, () => {
-    let harness: Harness<Sensors, SensorsHooks>;
-    before(async () => {
-      harness = await factory();
-      await harness.device.open({ timeoutMs: 5000 });
-    });
-    after(async () => {
-      await harness.device.close();
-      await harness.cleanup();
-    });
+    const opened = openedHarness(factory);
 
     it('reports the exit button as an event', async () => {
-      const pressed = nextEvent(harness.device, 'exit-button');
-      harness.hooks.pressExitButton();
+      const pressed = nextEvent(opened().device, 'exit-button');
+      opened().hooks.pressExitButton();
       await pressed;
     });
 
     it('reports the fire alarm going active and clearing, and reads it in the snapshot', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       const active = nextEvent<[boolean]>(device, 'fire-alarm');
       hooks.setFireAlarm(true);
       assert.deepEqual(await active, [true]);
@@ -49,7 +41,7 @@ export function sensorsContract(name: string, factory: HarnessFactory<Sensors, S
     });
 
     it('reports each binary input change with its name', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       const cases: Array<[() => void, string, boolean]> = [
         [() => hooks.setOccupied(true), 'occupied', true],
         [() => hooks.setDoorOpen(true), 'doorOpen', true],
@@ -66,10 +58,10 @@ export function sensorsContract(name: string, factory: HarnessFactory<Sensors, S
     });
 
     it('reports climate readings', async () => {
-      const climate = nextEvent<[number, number]>(harness.device, 'climate');
-      harness.hooks.setClimate(31.5, 62);
+      const climate = nextEvent<[number, number]>(opened().device, 'climate');
+      opened().hooks.setClimate(31.5, 62);
       assert.deepEqual(await climate, [31.5, 62]);
-      const snapshot = await harness.device.read();
+      const snapshot = await opened().device.read();
       assert.equal(snapshot.temperatureC, 31.5);
       assert.equal(snapshot.humidityPct, 62);
     });

@@ -1,9 +1,9 @@
 /** Signature pad contract: pen samples, OK / clear / cancel buttons, rendered PNG. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isDeviceError, type PadButton, type PenSample, type SignaturePad } from '../../hal/index.ts';
 import { waitFor } from '../support/wait.ts';
-import type { Harness, HarnessFactory } from './harness.ts';
+import { openedHarness, type HarnessFactory } from './harness.ts';
 import { lifecycleContract } from './lifecycle.contract.ts';
 
 export interface SignaturePadHooks {
@@ -26,32 +26,24 @@ export function signaturePadContract(name: string, factory: HarnessFactory<Signa
   lifecycleContract(name, factory, (device, options) => device.clear(options));
 
   describe(`${name}: signature pad contract`, () => {
-    let harness: Harness<SignaturePad, SignaturePadHooks>;
-    before(async () => {
-      harness = await factory();
-      await harness.device.open({ timeoutMs: 5000 });
-    });
-    after(async () => {
-      await harness.device.close();
-      await harness.cleanup();
-    });
+    const opened = openedHarness(factory);
 
     it('collects a signature with pressure samples and renders it as a PNG of the pad size', async () => {
-      harness.hooks.setAutoSign(true);
+      opened().hooks.setAutoSign(true);
       const pens: PenSample[] = [];
       const onPen = (sample: PenSample) => pens.push(sample);
-      harness.device.on('pen', onPen);
-      const signature = await harness.device.collect('Sign here', { timeoutMs: 10_000 });
-      harness.device.off('pen', onPen);
+      opened().device.on('pen', onPen);
+      const signature = await opened().device.collect('Sign here', { timeoutMs: 10_000 });
+      opened().device.off('pen', onPen);
       assert.ok(signature.samples.length > 50, `only ${signature.samples.length} samples`);
       assert.deepEqual(pens, signature.samples);
       assert.ok(signature.samples.some((sample) => sample.pressure > 0));
       assert.ok(signature.samples.every((s, i, all) => i === 0 || s.t >= (all[i - 1] as PenSample).t), 'time goes backwards');
-      assert.deepEqual(pngSize(signature.png), harness.device.size);
+      assert.deepEqual(pngSize(signature.png), opened().device.size);
     });
 
     it('shows the prompt, restarts on clear, and finishes on OK', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.setAutoSign(false);
       const pending = device.collect('Подпишите здесь', { timeoutMs: 5000 });
       await waitFor(() => hooks.prompt === 'Подпишите здесь', 'the prompt on the pad');
@@ -69,7 +61,7 @@ export function signaturePadContract(name: string, factory: HarnessFactory<Signa
     });
 
     it('rejects with ECANCELED when the person presses cancel', async () => {
-      const { device, hooks } = harness;
+      const { device, hooks } = opened();
       hooks.setAutoSign(false);
       const pending = device.collect('Sign', { timeoutMs: 5000 });
       await waitFor(() => hooks.prompt !== undefined, 'the prompt on the pad');
