@@ -25,8 +25,8 @@ const USAGE = `usage: boothd --config <file> [--demo]
 environment: BOOTH_ID, BOOTH_MQTT_URL, BOOTH_STATE_DIR, BOOTH_LOG_LEVEL, BOOTH_PRIMARY_HOST override
 the manifest; BOOTH_LOG_FORMAT=json|pretty chooses the log format (default: pretty on a terminal).`;
 
-export const EXIT_USAGE = 64;
-export const EXIT_CONFIG = 2;
+const EXIT_USAGE = 64;
+const EXIT_CONFIG = 2;
 
 async function main(): Promise<number> {
   let values;

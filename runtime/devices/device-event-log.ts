@@ -4,7 +4,7 @@
  * quality and liveness only; no image bytes, no document text ever reaches a line.
  */
 import type { EventEmitter } from 'node:events';
-import type { AnyDevice, DeviceError, FingerCapture, PenSample } from '../../hal/index.ts';
+import type { AnyDevice } from '../../hal/index.ts';
 import type { BoothLogger } from '../logging/logger.ts';
 import type { DeviceManager } from './device-manager.ts';
 
@@ -45,7 +45,7 @@ function describeClassEvents(device: AnyDevice, logger: BoothLogger): void {
       break;
     case 'signature-pad':
       on('button', (button: string) => logger.info({ device: id, button }, `${id} button ${button}`));
-      on('pen', (_sample: PenSample) => undefined);
+      // Pen samples are not logged: 200 a second, and a signature is personal data.
       break;
     case 'document-reader':
       on('presence', (present: boolean) => logger.info({ device: id, present }, `${id} document ${present ? 'placed' : 'removed'}`));
@@ -53,16 +53,4 @@ function describeClassEvents(device: AnyDevice, logger: BoothLogger): void {
     case 'camera':
       break;
   }
-}
-
-/** One line describing a finger capture without any of its image or identity data. */
-export function describeFingerCapture(capture: FingerCapture): string {
-  const qualities = capture.fingers.map((finger) => `${finger.position}:${finger.quality}`).join(' ');
-  return `${capture.kind} ${capture.image.width}x${capture.image.height}@${capture.image.ppi}ppi quality [${qualities}] ${
-    capture.liveness.live ? 'live' : 'NOT LIVE'
-  }`;
-}
-
-export function errorCode(error: unknown): string {
-  return (error as DeviceError | undefined)?.code ?? 'EIO';
 }
