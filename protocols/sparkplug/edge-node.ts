@@ -1,0 +1,406 @@
+/**
+ * A Sparkplug B 3.0 edge node on the `mqtt` package. One MQTT session at a time, each with:
+ * - a fresh bdSeq (persisted before CONNECT) and NDEATH(bdSeq) registered as the Will, QoS 1,
+ *   not retained; clean start;
+ * - subscriptions to NCMD, DCMD and the primary host's STATE (QoS 1) before any BIRTH;
+ * - no BIRTH until the primary host (when configured) says online; an offline STATE makes the
+ *   node publish NDEATH, disconnect, and wait in a new session;
+ * - NBIRTH (seq 0) with bdSeq, Node Control metrics and every node metric, then a DBIRTH per
+ *   online device; afterwards every message carries seq + 1 mod 256;
+ * - DATA with only the changed metrics, by alias; while not born, DATA goes to the durable
+ *   store and is replayed after the next BIRTH with is_historical, rate-limited, in order.
+ * Sessions that end are retried with backoff + jitter.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Clock, TimerHandle } from '../../hal/clock.ts';
+import { DataType } from './datatypes.ts';
+import type { EdgeModel } from './metric-model.ts';
+import { decodePayload, encodePayload, type SparkplugMetric, type SparkplugPayload } from './payload.ts';
+import type { SessionStore } from './session-store.ts';
+import { edgeTopic, parseTopic, stateTopic, type MessageType } from './topics.ts';
+import { decodeCommand, NODE_CONTROL, type CommandBatch } from './command-decoder.ts';
+import { parseHostState } from './host-state.ts';
+
+export interface EdgeLogger {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+  error(object: object, message?: string): void;
+}
+
+export type ConnectFunction = (url: string, options: IClientOptions) => MqttClient;
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  jitter: number;
+}
+
+export interface EdgeNodeOptions {
+  group: string;
+  node: string;
+  brokerUrl: string;
+  primaryHost?: string;
+  model: EdgeModel;
+  store: SessionStore;
+  clock: Clock;
+  logger: EdgeLogger;
+  /** Executes a validated command batch; rejects with a reason the node reports back. */
+  execute(batch: CommandBatch): Promise<void>;
+  reconnect: Backoff;
+  random?: () => number;
+  connect?: ConnectFunction;
+  /** Extra MQTT options: credentials, TLS material. */
+  mqttOptions?: Partial<IClientOptions>;
+  dataBatchMs?: number;
+  replayPerSecond?: number;
+  rebirthDebounceMs?: number;
+  maxCommandBytes?: number;
+}
+
+export type EdgeNodeState = 'stopped' | 'connecting' | 'waiting-for-host' | 'online' | 'backoff';
+
+export interface EdgeNodeEvents {
+  state: [state: EdgeNodeState];
+  /** A command batch was rejected (malformed, unknown, wrong type, too large) or failed. */
+  rejected: [reason: string, topic: string];
+  executed: [batch: CommandBatch];
+  reboot: [];
+}
+
+interface Session {
+  client: MqttClient;
+  bdSeq: number;
+  born: boolean;
+  ended: boolean;
+}
+
+export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
+  readonly #options: EdgeNodeOptions;
+  readonly #connect: ConnectFunction;
+  #state: EdgeNodeState = 'stopped';
+  #session: Session | undefined;
+  #seq = 0;
+  #attempt = 0;
+  #hostOnline = false;
+  #hostTimestamp = -Infinity;
+  #retry: TimerHandle | undefined;
+  #flushTimer: TimerHandle | undefined;
+  #replayTimer: TimerHandle | undefined;
+  #lastRebirthAt = -Infinity;
+  #counters = { executed: 0, rejected: 0, badMessages: 0 };
+
+  constructor(options: EdgeNodeOptions) {
+    super();
+    this.#options = options;
+    this.#connect = options.connect ?? ((url, connectOptions) => mqtt.connect(url, connectOptions));
+    options.model.on('changed', () => this.scheduleFlush());
+    options.model.on('device-online', (device) => this.deviceBirth(device));
+    options.model.on('device-offline', (device) => this.deviceDeath(device));
+  }
+
+  get state(): EdgeNodeState {
+    return this.#state;
+  }
+
+  get bdSeq(): number | undefined {
+    return this.#session?.bdSeq;
+  }
+
+  get counters(): Readonly<{ executed: number; rejected: number; badMessages: number }> {
+    return this.#counters;
+  }
+
+  start(): void {
+    if (this.#state !== 'stopped') return;
+    this.startSession();
+  }
+
+  /** Publishes NDEATH (when born), waits for it to be acknowledged (bounded), disconnects. */
+  async stop(): Promise<void> {
+    this.setState('stopped');
+    for (const timer of [this.#retry, this.#flushTimer, this.#replayTimer]) timer?.cancel();
+    const session = this.#session;
+    this.#session = undefined;
+    if (session) await this.endSession(session, 'edge node stopping');
+  }
+
+  /** Re-sends NBIRTH and every DBIRTH with the current bdSeq (Node Control/Rebirth). */
+  rebirth(): void {
+    const session = this.#session;
+    if (!session?.born) return;
+    const now = this.#options.clock.now();
+    if (now - this.#lastRebirthAt < (this.#options.rebirthDebounceMs ?? 2000)) {
+      this.#options.logger.info({}, 'rebirth request ignored: one was just done');
+      return;
+    }
+    this.birth(session);
+  }
+
+  private startSession(): void {
+    const { clock, store, group, node, brokerUrl, logger } = this.#options;
+    const bdSeq = store.nextBdSeq();
+    const will = {
+      topic: edgeTopic(group, 'NDEATH', node),
+      payload: Buffer.from(encodePayload(deathPayload(bdSeq, clock.now()))),
+      qos: 1 as const,
+      retain: false,
+    };
+    const client = this.#connect(brokerUrl, {
+      clientId: `${group}.${node}`,
+      protocolVersion: 4,
+      clean: true,
+      reconnectPeriod: 0, // sessions are ours to restart: each needs a new bdSeq in its will
+      connectTimeout: 10_000,
+      keepalive: 30,
+      will,
+      ...this.#options.mqttOptions,
+    });
+    const session: Session = { client, bdSeq, born: false, ended: false };
+    this.#session = session;
+    this.#hostOnline = false;
+    this.setState('connecting');
+    logger.info({ bdSeq, broker: brokerUrl }, `connecting to ${brokerUrl} (bdSeq ${bdSeq})`);
+    client.on('connect', () => void this.onConnect(session));
+    client.on('message', (topic, payload) => this.onMessage(session, topic, payload));
+    client.on('error', (error) => logger.warn({ err: error }, `MQTT error: ${error.message}`));
+    client.on('close', () => this.onClose(session));
+  }
+
+  private async onConnect(session: Session): Promise<void> {
+    const { group, node, primaryHost, logger } = this.#options;
+    const topics = [edgeTopic(group, 'NCMD', node), `${edgeTopic(group, 'DCMD', node, '+')}`];
+    if (primaryHost) topics.push(stateTopic(primaryHost));
+    try {
+      await session.client.subscribeAsync(topics, { qos: 1 });
+    } catch (error) {
+      logger.error({ err: error }, 'subscribe failed; ending the session');
+      session.client.end(true);
+      return;
+    }
+    if (session !== this.#session) return;
+    if (!primaryHost || this.#hostOnline) this.birth(session);
+    else {
+      this.setState('waiting-for-host');
+      logger.info({ primaryHost }, `connected; waiting for primary host ${primaryHost} to be online`);
+    }
+  }
+
+  private onMessage(session: Session, topic: string, payload: Buffer): void {
+    if (session !== this.#session) return;
+    const parsed = parseTopic(topic);
+    if (parsed?.kind === 'state') return this.onHostState(session, payload);
+    if (parsed?.kind === 'edge' && (parsed.type === 'NCMD' || parsed.type === 'DCMD')) {
+      return void this.onCommand(parsed.type, parsed.device, topic, payload);
+    }
+    this.#options.logger.debug({ topic }, 'ignoring message on an unexpected topic');
+  }
+
+  private onHostState(session: Session, payload: Buffer): void {
+    const { logger } = this.#options;
+    const state = parseHostState(payload);
+    if (!state.ok) {
+      this.#counters.badMessages += 1;
+      logger.warn({ reason: state.reason }, `ignoring malformed primary host STATE: ${state.reason}`);
+      return;
+    }
+    if (state.timestamp < this.#hostTimestamp) return; // an older STATE must not override a newer one
+    this.#hostTimestamp = state.timestamp;
+    this.#hostOnline = state.online;
+    if (state.online && !session.born) {
+      logger.info({}, 'primary host is online');
+      this.birth(session);
+    } else if (!state.online && session.born) {
+      logger.warn({}, 'primary host went offline: NDEATH, disconnect, store data until it is back');
+      this.#session = undefined;
+      void this.endSession(session, 'primary host offline').then(() => this.scheduleReconnect(0));
+    }
+  }
+
+  private birth(session: Session): void {
+    const { model, clock, group, node } = this.#options;
+    const now = clock.now();
+    this.#seq = 0;
+    this.#lastRebirthAt = now;
+    const metrics: SparkplugMetric[] = [
+      { name: 'bdSeq', datatype: DataType.Int64, value: BigInt(session.bdSeq), timestamp: now },
+      { name: NODE_CONTROL.rebirth, datatype: DataType.Boolean, value: false, timestamp: now },
+      { name: NODE_CONTROL.reboot, datatype: DataType.Boolean, value: false, timestamp: now },
+      ...model.node.birth(),
+    ];
+    this.publish(session, edgeTopic(group, 'NBIRTH', node), { timestamp: now, seq: 0, metrics });
+    session.born = true;
+    this.#attempt = 0;
+    this.setState('online');
+    for (const device of model.deviceIds) if (model.isOnline(device)) this.deviceBirth(device);
+    this.scheduleReplay(0);
+  }
+
+  private deviceBirth(device: string): void {
+    const session = this.#session;
+    const metrics = this.#options.model.device(device);
+    if (!session?.born || !metrics) return;
+    const { group, node, clock } = this.#options;
+    this.publish(session, edgeTopic(group, 'DBIRTH', node, device), { timestamp: clock.now(), seq: this.nextSeq(), metrics: metrics.birth() });
+  }
+
+  private deviceDeath(device: string): void {
+    const session = this.#session;
+    if (!session?.born) return;
+    const { group, node, clock } = this.#options;
+    this.flush(); // what changed before the loss still goes out first
+    this.publish(session, edgeTopic(group, 'DDEATH', node, device), { timestamp: clock.now(), seq: this.nextSeq(), metrics: [] });
+  }
+
+  private scheduleFlush(): void {
+    if (this.#flushTimer) return;
+    this.#flushTimer = this.#options.clock.setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.flush();
+    }, this.#options.dataBatchMs ?? 50);
+  }
+
+  /** Sends (or, while not born, stores) the changes since the last flush. */
+  private flush(): void {
+    const { model, clock, store, group, node } = this.#options;
+    const now = clock.now();
+    const session = this.#session?.born ? this.#session : undefined;
+    const out = (type: MessageType, device: string | undefined, metrics: SparkplugMetric[]) => {
+      if (metrics.length === 0) return;
+      if (session) this.publish(session, edgeTopic(group, type, node, device), { timestamp: now, seq: this.nextSeq(), metrics });
+      // Stored with datatypes so the replay can be decoded without the BIRTH's alias table.
+      else store.store(device, encodePayload({ timestamp: now, metrics: metrics.map(({ omitDatatype: _, ...metric }) => metric) }), now);
+    };
+    out('NDATA', undefined, model.node.takeChanges());
+    for (const device of model.deviceIds) {
+      if (model.isOnline(device)) out('DDATA', device, model.device(device)?.takeChanges() ?? []);
+    }
+  }
+
+  private scheduleReplay(delayMs: number): void {
+    this.#replayTimer?.cancel();
+    this.#replayTimer = this.#options.clock.setTimeout(() => this.replayOne(), delayMs);
+  }
+
+  /** Replays the oldest stored DATA message as historical; one per tick to respect the rate. */
+  private replayOne(): void {
+    const session = this.#session;
+    if (!session?.born) return;
+    const { store, clock, model, group, node, logger } = this.#options;
+    const [message] = store.peek(1, clock.now());
+    if (!message) return;
+    if (message.device !== undefined && !model.isOnline(message.device)) {
+      logger.warn({ device: message.device }, `dropping stored DDATA for ${message.device}: the device is not online`);
+    } else {
+      const historical = historicalCopy(message.payload);
+      const type = message.device === undefined ? 'NDATA' : 'DDATA';
+      this.publish(session, edgeTopic(group, type, node, message.device), { ...historical, seq: this.nextSeq() });
+    }
+    store.remove(message.id);
+    this.scheduleReplay(1000 / (this.#options.replayPerSecond ?? 50));
+  }
+
+  private async onCommand(type: 'NCMD' | 'DCMD', device: string | undefined, topic: string, payload: Buffer): Promise<void> {
+    const { logger, model, maxCommandBytes } = this.#options;
+    const decoded = decodeCommand(type, device, payload, model, maxCommandBytes ?? 65_536);
+    if (!decoded.ok) {
+      this.#counters.rejected += 1;
+      logger.warn({ topic, reason: decoded.reason }, `rejected ${type}: ${decoded.reason}`);
+      this.emit('rejected', decoded.reason, topic);
+      return;
+    }
+    const batch = decoded.batch;
+    if (batch.commands.some((command) => command.name === NODE_CONTROL.rebirth && command.value === true)) this.rebirth();
+    try {
+      await this.#options.execute(batch);
+      this.#counters.executed += 1;
+      this.emit('executed', batch);
+    } catch (error) {
+      this.#counters.rejected += 1;
+      const reason = (error as Error).message;
+      logger.warn({ topic, reason }, `${type} failed: ${reason}`);
+      this.emit('rejected', reason, topic);
+    }
+  }
+
+  private publish(session: Session, topic: string, payload: SparkplugPayload): void {
+    session.client.publish(topic, Buffer.from(encodePayload(payload)), { qos: 0, retain: false }, (error) => {
+      if (error) this.#options.logger.warn({ err: error, topic }, `publish failed: ${error.message}`);
+    });
+  }
+
+  private nextSeq(): number {
+    this.#seq = (this.#seq + 1) % 256;
+    return this.#seq;
+  }
+
+  private onClose(session: Session): void {
+    if (session.ended) return;
+    session.ended = true;
+    session.born = false;
+    if (session !== this.#session || this.#state === 'stopped') return;
+    this.#session = undefined;
+    this.#options.logger.warn({ bdSeq: session.bdSeq }, 'MQTT session ended; storing data until the next one');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(delayMs?: number): void {
+    if (this.#state === 'stopped') return;
+    const { reconnect, random, clock } = this.#options;
+    const exponential = Math.min(reconnect.maxMs, reconnect.initialMs * 2 ** this.#attempt);
+    const delay = delayMs ?? Math.round(exponential * (1 - reconnect.jitter * (random ?? Math.random)()));
+    this.#attempt += 1;
+    this.setState('backoff');
+    this.#retry = clock.setTimeout(() => {
+      this.#retry = undefined;
+      if (this.#state === 'backoff') this.startSession();
+    }, delay);
+  }
+
+  /** Ends a session as the spec asks: an explicit NDEATH (QoS 1) when born, then DISCONNECT. */
+  private async endSession(session: Session, reason: string): Promise<void> {
+    session.ended = true;
+    const { group, node, clock, logger } = this.#options;
+    if (session.born && session.client.connected) {
+      session.born = false;
+      const death = Buffer.from(encodePayload(deathPayload(session.bdSeq, clock.now())));
+      await withTimeout(session.client.publishAsync(edgeTopic(group, 'NDEATH', node), death, { qos: 1, retain: false }), 2000).catch(
+        (error: unknown) => logger.warn({ err: error }, 'NDEATH not acknowledged'),
+      );
+    }
+    logger.info({ bdSeq: session.bdSeq, reason }, `disconnecting: ${reason}`);
+    await withTimeout(session.client.endAsync(), 2000).catch(() => session.client.end(true));
+  }
+
+  private setState(state: EdgeNodeState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.emit('state', state);
+  }
+}
+
+function deathPayload(bdSeq: number, now: number): SparkplugPayload {
+  return { timestamp: now, metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: BigInt(bdSeq), timestamp: now }] };
+}
+
+function historicalCopy(stored: Uint8Array): SparkplugPayload {
+  const payload = decodePayload(stored);
+  return { ...payload, metrics: payload.metrics.map((metric) => ({ ...metric, isHistorical: true, omitDatatype: true })) };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

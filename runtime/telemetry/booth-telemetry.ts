@@ -1,0 +1,184 @@
+/**
+ * Feeds the Sparkplug model from the booth: one Sparkplug device per HAL device (online while
+ * the device is ready, so a lost device gets DDEATH and a returning one DBIRTH), its class
+ * metrics from its events, and node metrics sampled periodically (uptime, event-loop lag,
+ * memory, disk free, door guard, command and store counters).
+ */
+import type { EventEmitter } from 'node:events';
+import { statfsSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { AnyDevice, Clock, DeviceError, TimerHandle } from '../../hal/index.ts';
+import { DataType } from '../../protocols/sparkplug/datatypes.ts';
+import type { EdgeModel } from '../../protocols/sparkplug/metric-model.ts';
+import type { MetricValue } from '../../protocols/sparkplug/payload.ts';
+import type { DeviceManager } from '../devices/device-manager.ts';
+import type { DoorGuard } from '../safety/door-guard.ts';
+import { classMetrics, COMMON_DEVICE_METRICS, SENSOR_METRIC } from './device-metrics.ts';
+
+export interface NodeCounters {
+  commandsExecuted(): number;
+  commandsRejected(): number;
+  badMessages(): number;
+  storePending(): number;
+  storeDropped(): number;
+}
+
+export interface BoothTelemetryOptions {
+  model: EdgeModel;
+  devices: DeviceManager;
+  door: DoorGuard;
+  clock: Clock;
+  stateDir: string;
+  sampleMs: number;
+  counters: NodeCounters;
+}
+
+const NODE_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
+  ['Node/Uptime s', DataType.Int64, 0n],
+  ['Node/Event Loop Lag p99 ms', DataType.Double, 0],
+  ['Node/RSS bytes', DataType.UInt64, 0n],
+  ['Node/Disk Free bytes', DataType.UInt64, 0n],
+  ['Node/Devices Ready', DataType.UInt32, 0],
+  ['Safety/Door Guard', DataType.String, 'released'],
+  ['Safety/Fire Alarm', DataType.Boolean, false],
+  ['Commands/Executed', DataType.UInt64, 0n],
+  ['Commands/Rejected', DataType.UInt64, 0n],
+  ['Errors/Bad Messages', DataType.UInt64, 0n],
+  ['Store/Pending', DataType.UInt32, 0],
+  ['Store/Dropped', DataType.UInt64, 0n],
+];
+
+export class BoothTelemetry {
+  readonly #options: BoothTelemetryOptions;
+  readonly #startedAt: number;
+  readonly #lag: ReturnType<typeof monitorEventLoopDelay>;
+  readonly #errors = new Map<string, number>();
+  #sampler: TimerHandle | undefined;
+
+  constructor(options: BoothTelemetryOptions) {
+    this.#options = options;
+    const { model, clock, devices } = options;
+    this.#startedAt = clock.now();
+    this.#lag = monitorEventLoopDelay({ resolution: 10 });
+    const now = clock.now();
+    for (const [name, datatype, initial] of NODE_METRICS) model.node.define(name, datatype, initial, now);
+    for (const device of devices.devices) {
+      const metrics = model.defineDevice(device.id);
+      for (const spec of [...COMMON_DEVICE_METRICS, ...classMetrics(device)]) {
+        metrics.define(spec.name, spec.datatype, spec.initial, now, { writable: spec.writable ?? false });
+      }
+      model.setDeviceMetric(device.id, 'Info/Compatible', device.compatible, now);
+      this.watchDevice(device);
+    }
+    this.watchManager();
+  }
+
+  start(): void {
+    this.#lag.enable();
+    this.sample();
+  }
+
+  stop(): void {
+    this.#sampler?.cancel();
+    this.#sampler = undefined;
+    this.#lag.disable();
+  }
+
+  /** Records the outcome of a remote command on the device it targeted. */
+  reportCommandResult(device: string | undefined, result: string): void {
+    if (device) this.set(device, 'Command/Last Result', result);
+  }
+
+  private sample(): void {
+    const { model, clock, counters, door, devices, stateDir, sampleMs } = this.#options;
+    const now = clock.now();
+    const node = (name: string, value: MetricValue) => model.setNodeMetric(name, value, now);
+    node('Node/Uptime s', BigInt(Math.floor((now - this.#startedAt) / 1000)));
+    node('Node/Event Loop Lag p99 ms', Math.round(this.#lag.percentile(99) / 1e4) / 100);
+    this.#lag.reset();
+    node('Node/RSS bytes', BigInt(process.memoryUsage.rss()));
+    node('Node/Disk Free bytes', diskFree(stateDir));
+    node('Node/Devices Ready', devices.devices.filter((device) => device.state === 'ready').length);
+    node('Safety/Door Guard', door.state);
+    node('Safety/Fire Alarm', door.fireAlarmActive);
+    node('Commands/Executed', BigInt(counters.commandsExecuted()));
+    node('Commands/Rejected', BigInt(counters.commandsRejected()));
+    node('Errors/Bad Messages', BigInt(counters.badMessages()));
+    node('Store/Pending', counters.storePending());
+    node('Store/Dropped', BigInt(counters.storeDropped()));
+    this.#sampler = clock.setTimeout(() => this.sample(), sampleMs);
+  }
+
+  private set(device: string, name: string, value: MetricValue): void {
+    this.#options.model.setDeviceMetric(device, name, value, this.#options.clock.now());
+  }
+
+  private watchManager(): void {
+    const { devices, model } = this.#options;
+    devices.on('ready', (device, info) => {
+      this.set(device.id, 'Connection/State', 'ready');
+      this.set(device.id, 'Health/OK', true);
+      this.set(device.id, 'Info/Model', info.model);
+      this.set(device.id, 'Info/Serial', info.serial);
+      this.set(device.id, 'Info/Firmware', info.firmware);
+      model.setDeviceOnline(device.id, true);
+    });
+    devices.on('lost', (device, error) => {
+      this.countError(device, error);
+      this.set(device.id, 'Connection/State', 'lost');
+      this.set(device.id, 'Health/OK', false);
+      model.setDeviceOnline(device.id, false);
+    });
+    devices.on('fault', (device, error) => {
+      this.countError(device, error);
+      this.set(device.id, 'Health/OK', false);
+    });
+  }
+
+  private countError(device: AnyDevice, error: DeviceError): void {
+    const count = (this.#errors.get(device.id) ?? 0) + 1;
+    this.#errors.set(device.id, count);
+    this.set(device.id, 'Errors/Count', count);
+    this.set(device.id, 'Errors/Last Code', error.code);
+  }
+
+  private watchDevice(device: AnyDevice): void {
+    const on = (event: string, listener: (...args: never[]) => void) =>
+      (device as unknown as EventEmitter).on(event, listener as (...args: unknown[]) => void);
+    const id = device.id;
+    switch (device.deviceClass) {
+      case 'door-lock': {
+        let forced = 0;
+        on('bolt', (bolt: string) => this.set(id, 'Door/Locked', bolt === 'locked'));
+        on('contact', (contact: string) => this.set(id, 'Door/Open', contact === 'open'));
+        on('forced', () => this.set(id, 'Door/Forced Count', ++forced));
+        break;
+      }
+      case 'lighting':
+        on('level', (channel: string, level: number) => this.set(id, `Light/${channel}`, level));
+        on('scene', (scene: string) => this.set(id, 'Light/Scene', scene));
+        break;
+      case 'sensors':
+        on('change', (sensor: string, value: boolean) => {
+          const name = SENSOR_METRIC[sensor];
+          if (name) this.set(id, name, value);
+        });
+        on('climate', (temperatureC: number, humidityPct: number) => {
+          this.set(id, 'Sensors/Temperature C', temperatureC);
+          this.set(id, 'Sensors/Humidity %', humidityPct);
+        });
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+function diskFree(path: string): bigint {
+  try {
+    const stats = statfsSync(path, { bigint: true });
+    return stats.bavail * stats.bsize;
+  } catch {
+    return 0n;
+  }
+}
