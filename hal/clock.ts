@@ -7,7 +7,7 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Milliseconds since the Unix epoch, UTC. */
+  /** Whole milliseconds since the Unix epoch, UTC. */
   now(): number;
   /** Calls `callback` once after `delayMs`. The returned handle cancels it. */
   setTimeout(callback: () => void, delayMs: number): TimerHandle;

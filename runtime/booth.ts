@@ -3,9 +3,16 @@
  * injected clock, logger and randomness. Nothing in the runtime reaches for a global; tests
  * build a booth the same way with a fake clock.
  */
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IClientOptions } from 'mqtt';
 import type { AnyDevice, Clock } from '../hal/index.ts';
+import { EdgeNode } from '../protocols/sparkplug/edge-node.ts';
+import { EdgeModel } from '../protocols/sparkplug/metric-model.ts';
+import { SessionStore } from '../protocols/sparkplug/session-store.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { EmbeddedBroker } from './broker/embedded-broker.ts';
 import type { LoadedConfig } from './config/load.ts';
 import { ControlServer } from './control/control-server.ts';
 import { logDeviceEvents } from './devices/device-event-log.ts';
@@ -14,6 +21,8 @@ import type { BoothLogger } from './logging/logger.ts';
 import { DoorGuard } from './safety/door-guard.ts';
 import type { RandomSource } from './supervisor/backoff.ts';
 import { Supervisor, type Component } from './supervisor/supervisor.ts';
+import { BoothTelemetry } from './telemetry/booth-telemetry.ts';
+import { CommandExecutor } from './telemetry/command-executor.ts';
 
 export interface BoothDependencies {
   clock: Clock;
@@ -27,11 +36,17 @@ export interface BoothStatus {
   startedAt: number;
   uptimeMs: number;
   door: { state: string; fireAlarm: boolean };
+  sparkplug: { state: string; broker?: string; bdSeq?: number; storedMessages: number; droppedMessages: number };
   devices: Awaited<ReturnType<DeviceManager['health']>>;
   components: ReturnType<Supervisor['status']>;
 }
 
-export class Booth {
+export interface BoothEvents {
+  /** A remote command asked boothd to restart; the entry point stops and exits for systemd. */
+  'restart-requested': [reason: string];
+}
+
+export class Booth extends EventEmitter<BoothEvents> {
   readonly config: LoadedConfig['config'];
   readonly clock: Clock;
   readonly logger: BoothLogger;
@@ -40,9 +55,13 @@ export class Booth {
   readonly door: DoorGuard;
   readonly control: ControlServer;
   readonly supervisor: Supervisor;
+  readonly sparkplug: { model: EdgeModel; store: SessionStore; node: EdgeNode; telemetry: BoothTelemetry };
+  #broker: EmbeddedBroker | undefined;
+  #brokerUrl: string | undefined;
   #startedAt = 0;
 
   constructor(loaded: LoadedConfig, dependencies: BoothDependencies) {
+    super();
     const { clock, logger, random } = dependencies;
     const { config } = loaded;
     this.config = config;
@@ -73,10 +92,16 @@ export class Booth {
       maxLockSeconds: config.door.maxLockSeconds,
       lockTimeoutMs: config.door.lockTimeoutMs,
     });
+    this.sparkplug = this.buildSparkplug(dependencies);
     this.control = new ControlServer(join(config.stateDir, 'boothd.sock'), logger.child({ component: 'control' }));
     this.registerControlCommands();
     this.supervisor = new Supervisor({ clock, logger: logger.child({ component: 'supervisor' }), backoff, ...(random ? { random } : {}) });
-    this.supervisor.add(this.doorSafetyComponent()).add(this.devicesComponent()).add(this.controlComponent());
+    this.supervisor
+      .add(this.doorSafetyComponent())
+      .add(this.devicesComponent())
+      .add(this.brokerComponent())
+      .add(this.telemetryComponent())
+      .add(this.controlComponent());
   }
 
   /** Starts everything in order; the door is released before any other device is opened. */
@@ -101,8 +126,21 @@ export class Booth {
       startedAt: this.#startedAt,
       uptimeMs: this.clock.now() - this.#startedAt,
       door: { state: this.door.state, fireAlarm: this.door.fireAlarmActive },
+      sparkplug: this.sparkplugStatus(),
       devices: await this.devices.health(),
       components: this.supervisor.status(),
+    };
+  }
+
+  private sparkplugStatus(): BoothStatus['sparkplug'] {
+    const { node, store } = this.sparkplug;
+    const stats = store.stats();
+    return {
+      state: node.state,
+      ...(this.brokerUrl ? { broker: this.brokerUrl } : {}),
+      ...(node.bdSeq === undefined ? {} : { bdSeq: node.bdSeq }),
+      storedMessages: stats.pending,
+      droppedMessages: stats.dropped,
     };
   }
 
@@ -119,6 +157,92 @@ export class Booth {
       name: 'devices',
       start: () => this.devices.openAll(),
       stop: () => this.devices.closeAll(),
+    };
+  }
+
+  /** The broker URL in use: the manifest's, or the embedded broker's once it runs. */
+  get brokerUrl(): string | undefined {
+    return this.config.mqtt.url ?? this.#brokerUrl;
+  }
+
+  private buildSparkplug({ clock, logger, random }: BoothDependencies): Booth['sparkplug'] {
+    const { config } = this;
+    const model = new EdgeModel();
+    const store = new SessionStore(join(config.stateDir, 'sparkplug.db'), {
+      maxBytes: config.sparkplug.storeMaxBytes,
+      maxAgeMs: config.sparkplug.storeMaxAgeSeconds * 1000,
+    });
+    let telemetry: BoothTelemetry | undefined;
+    const executor = new CommandExecutor({
+      devices: this.devices,
+      door: this.door,
+      audit: this.audit,
+      requestRestart: (reason) => this.emit('restart-requested', reason),
+      report: (device, result) => telemetry?.reportCommandResult(device, result),
+    });
+    const node = new EdgeNode({
+      group: config.booth.group,
+      node: config.booth.id,
+      ...(config.mqtt.primaryHost ? { primaryHost: config.mqtt.primaryHost } : {}),
+      model,
+      store,
+      clock,
+      logger: logger.child({ component: 'sparkplug' }),
+      execute: (batch) => executor.execute(batch),
+      reconnect: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
+      ...(random ? { random } : {}),
+      mqttOptions: tlsOptions(config.mqtt.tls),
+      dataBatchMs: config.sparkplug.dataBatchMs,
+      replayPerSecond: config.sparkplug.replayPerSecond,
+      rebirthDebounceMs: config.sparkplug.rebirthDebounceMs,
+    });
+    telemetry = new BoothTelemetry({
+      model,
+      devices: this.devices,
+      door: this.door,
+      clock,
+      stateDir: config.stateDir,
+      sampleMs: config.sparkplug.sampleSeconds * 1000,
+      counters: {
+        commandsExecuted: () => node.counters.executed,
+        commandsRejected: () => node.counters.rejected,
+        badMessages: () => node.counters.badMessages,
+        storePending: () => store.stats().pending,
+        storeDropped: () => store.stats().dropped,
+      },
+    });
+    return { model, store, node, telemetry };
+  }
+
+  private brokerComponent(): Component {
+    return {
+      name: 'broker',
+      start: async () => {
+        if (this.config.mqtt.url) return;
+        const { host, port } = this.config.mqtt.embeddedBroker;
+        this.#broker = new EmbeddedBroker({ host, port, logger: this.logger.child({ component: 'broker' }) });
+        this.#brokerUrl = (await this.#broker.start()).url;
+      },
+      stop: async () => {
+        await this.#broker?.stop();
+        this.#broker = undefined;
+      },
+    };
+  }
+
+  private telemetryComponent(): Component {
+    const { node, telemetry, store } = this.sparkplug;
+    return {
+      name: 'telemetry',
+      start: async () => {
+        telemetry.start();
+        node.start(this.brokerUrl!);
+      },
+      stop: async () => {
+        await node.stop();
+        telemetry.stop();
+        store.close();
+      },
     };
   }
 
@@ -139,4 +263,13 @@ export class Booth {
       return { state: this.door.state };
     });
   }
+}
+
+function tlsOptions(tls: LoadedConfig['config']['mqtt']['tls']): Partial<IClientOptions> {
+  if (!tls) return {};
+  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+  const ca = read(tls.caFile);
+  const cert = read(tls.certFile);
+  const key = read(tls.keyFile);
+  return { rejectUnauthorized: tls.rejectUnauthorized, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
 }

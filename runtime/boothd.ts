@@ -27,6 +27,8 @@ the manifest; BOOTH_LOG_FORMAT=json|pretty chooses the log format (default: pret
 
 const EXIT_USAGE = 64;
 const EXIT_CONFIG = 2;
+/** Asked to restart (Node Control/Reboot): systemd's Restart=always brings boothd back. */
+const EXIT_RESTART = 75;
 
 async function main(): Promise<number> {
   let values;
@@ -82,6 +84,11 @@ async function main(): Promise<number> {
       logger.info({ reason }, 'boothd stopped; door released');
     },
     onFatal: (error, origin) => logger.fatal({ err: error, origin }, `boothd ${origin}; releasing the door and exiting`),
+  });
+
+  booth.on('restart-requested', (reason) => {
+    logger.warn({ reason }, `restart requested: ${reason}`);
+    void booth.shutdown(reason).finally(() => process.exit(EXIT_RESTART));
   });
 
   for (const command of simControlCommands(booth.devices.devices)) booth.control.register(command.command, command.describe, command.handler);

@@ -40,7 +40,6 @@ export interface Backoff {
 export interface EdgeNodeOptions {
   group: string;
   node: string;
-  brokerUrl: string;
   primaryHost?: string;
   model: EdgeModel;
   store: SessionStore;
@@ -90,6 +89,7 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   #replayTimer: TimerHandle | undefined;
   #lastRebirthAt = -Infinity;
   #counters = { executed: 0, rejected: 0, badMessages: 0 };
+  #brokerUrl = '';
 
   constructor(options: EdgeNodeOptions) {
     super();
@@ -112,8 +112,10 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     return this.#counters;
   }
 
-  start(): void {
+  /** Connects to the broker at `brokerUrl` and keeps a session up until `stop`. */
+  start(brokerUrl: string): void {
     if (this.#state !== 'stopped') return;
+    this.#brokerUrl = brokerUrl;
     this.startSession();
   }
 
@@ -139,7 +141,8 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   }
 
   private startSession(): void {
-    const { clock, store, group, node, brokerUrl, logger } = this.#options;
+    const { clock, store, group, node, logger } = this.#options;
+    const brokerUrl = this.#brokerUrl;
     const bdSeq = store.nextBdSeq();
     const will = {
       topic: edgeTopic(group, 'NDEATH', node),

@@ -50,11 +50,38 @@ export const boothConfigSchema = z
       .default({ level: 'info' }),
     mqtt: z
       .object({
-        url: z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL' }).default('mqtt://localhost:1883'),
+        /** The central broker. Absent: boothd starts its embedded broker (see embeddedBroker). */
+        url: z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL' }).optional(),
+        embeddedBroker: z
+          .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(18_830) })
+          .strict()
+          .default({ host: '127.0.0.1', port: 18_830 }),
         primaryHost: identifier.optional(),
+        /** TLS material for mqtts:// (files), ready for per-booth client certificates. */
+        tls: z
+          .object({
+            caFile: z.string().min(1).optional(),
+            certFile: z.string().min(1).optional(),
+            keyFile: z.string().min(1).optional(),
+            rejectUnauthorized: z.boolean().default(true),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
-      .default({ url: 'mqtt://localhost:1883' }),
+      .default({ embeddedBroker: { host: '127.0.0.1', port: 18_830 } }),
+    sparkplug: z
+      .object({
+        /** Store-and-forward bounds: the oldest stored DATA is dropped beyond either. */
+        storeMaxBytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+        storeMaxAgeSeconds: z.number().int().min(1).default(7 * 24 * 3600),
+        replayPerSecond: z.number().min(1).max(10_000).default(50),
+        dataBatchMs: z.number().int().min(0).max(10_000).default(50),
+        rebirthDebounceMs: z.number().int().min(0).max(60_000).default(2000),
+        sampleSeconds: z.number().min(0.1).max(3600).default(10),
+      })
+      .strict()
+      .default({ storeMaxBytes: 16 * 1024 * 1024, storeMaxAgeSeconds: 7 * 24 * 3600, replayPerSecond: 50, dataBatchMs: 50, rebirthDebounceMs: 2000, sampleSeconds: 10 }),
     door: z
       .object({
         maxLockSeconds: z.number().int().min(1).max(3600).default(600),

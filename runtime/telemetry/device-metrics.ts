@@ -53,8 +53,8 @@ export function classMetrics(device: AnyDevice): MetricSpec[] {
     case 'fingerprint':
     case 'camera':
       return [
+        // The result goes to Command/Last Result like every command's.
         { name: 'Capture/Self Test', datatype: DataType.Boolean, initial: false, writable: true },
-        { name: 'Capture/Last Self Test', datatype: DataType.String, initial: '' },
       ];
     case 'signature-pad':
     case 'document-reader':

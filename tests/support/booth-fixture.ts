@@ -40,6 +40,7 @@ export function boothFixture(options: { maxLockSeconds?: number; devicesYaml?: s
 booth: { id: fixture-01, group: tests }
 stateDir: ${stateDir}
 door: { maxLockSeconds: ${options.maxLockSeconds ?? 60} }
+mqtt: { embeddedBroker: { port: 0 } }
 supervisor: { retryInitialMs: 100, retryMaxMs: 1000, retryJitter: 0.5 }
 devices:${options.devicesYaml ?? SIM_DEVICES_YAML}`;
   const loaded = parseConfig(yaml, 'fixture.yaml', { registry: builtinDrivers(), env: {} });

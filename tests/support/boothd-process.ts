@@ -18,6 +18,7 @@ export const PROCESS_BOOTH_YAML = (stateDir: string, maxLockSeconds = 120) => `
 booth: { id: proc-01, group: tests }
 stateDir: ${stateDir}
 door: { maxLockSeconds: ${maxLockSeconds} }
+mqtt: { embeddedBroker: { port: 0 } }
 devices:
   - { id: door, compatible: "sim,door-lock", props: { latencyMs: 10 } }
   - { id: lights, compatible: "sim,lighting" }

@@ -26,7 +26,8 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
-    const timer: Timer = { at: this.#now + Math.max(0, delayMs), sequence: this.#sequence++, callback, cancelled: false };
+    // Whole milliseconds, like Date.now(): a fractional delay fires on the next millisecond.
+    const timer: Timer = { at: this.#now + Math.max(0, Math.ceil(delayMs)), sequence: this.#sequence++, callback, cancelled: false };
     this.#timers.push(timer);
     return { cancel: () => void (timer.cancelled = true) };
   }
