@@ -128,7 +128,11 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     if (session) await this.endSession(session, 'edge node stopping');
   }
 
-  /** Re-sends NBIRTH and every DBIRTH with the current bdSeq (Node Control/Rebirth). */
+  /**
+   * Re-sends NBIRTH and every DBIRTH with the current bdSeq (Node Control/Rebirth). Requests
+   * within `rebirthDebounceMs` of the last one are ignored: a host that asks three times in a
+   * burst gets one rebirth.
+   */
   rebirth(): void {
     const session = this.#session;
     if (!session?.born) return;
@@ -137,6 +141,7 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
       this.#options.logger.info({}, 'rebirth request ignored: one was just done');
       return;
     }
+    this.#lastRebirthAt = now;
     this.birth(session);
   }
 
@@ -225,7 +230,6 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     const { model, clock, group, node } = this.#options;
     const now = clock.now();
     this.#seq = 0;
-    this.#lastRebirthAt = now;
     const metrics: SparkplugMetric[] = [
       { name: 'bdSeq', datatype: DataType.Int64, value: BigInt(session.bdSeq), timestamp: now },
       { name: NODE_CONTROL.rebirth, datatype: DataType.Boolean, value: false, timestamp: now },

@@ -40,8 +40,10 @@ export class BoothdSandbox {
   readonly configFile = join(this.dir, 'booth.yaml');
   readonly #runs: BoothdRun[] = [];
 
-  constructor(yaml?: string) {
-    writeFileSync(this.configFile, yaml ?? PROCESS_BOOTH_YAML(this.stateDir));
+  /** `yaml` may be a function of the sandbox's state dir. */
+  constructor(yaml?: string | ((stateDir: string) => string)) {
+    const text = typeof yaml === 'function' ? yaml(this.stateDir) : (yaml ?? PROCESS_BOOTH_YAML(this.stateDir));
+    writeFileSync(this.configFile, text);
   }
 
   get lockFile(): string {

@@ -22,6 +22,12 @@ export interface Mosquitto {
   stop(): Promise<void>;
   /** Stops the process and starts a new one on the same port (clients see a broker restart). */
   restart(): Promise<void>;
+  /** Kills the broker process but keeps its port and files, for `up()` later (a broker outage). */
+  down(): Promise<void>;
+  /** Starts the broker again on the same port after `down()`. */
+  up(): Promise<void>;
+  /** The broker's log so far (every restart appends to it). */
+  log(): string;
   /** SIGSTOP: the broker is alive (TCP connects still complete in the kernel) but does nothing. */
   pause(): void;
   /** SIGCONT: undo `pause()`. */
@@ -222,16 +228,23 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     throw failure;
   }
 
-  return {
+  const broker: Mosquitto = {
     url: `mqtt://127.0.0.1:${port}`,
     port,
     get pid(): number {
       return child?.pid ?? -1;
     },
     stop,
-    async restart(): Promise<void> {
-      if (stopped) throw new Error('mosquitto was stopped; cannot restart');
+    log: () => log(),
+    async down(): Promise<void> {
       if (child) await killChild(child);
+    },
+    async restart(): Promise<void> {
+      await broker.down();
+      await broker.up();
+    },
+    async up(): Promise<void> {
+      if (stopped) throw new Error('mosquitto was stopped; cannot start it again');
       // The old socket may linger briefly; mosquitto sets SO_REUSEADDR, but retry to be sure.
       let lastError: unknown;
       for (let attempt = 1; attempt <= RESTART_ATTEMPTS; attempt++) {
@@ -253,4 +266,5 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       if (child?.pid !== undefined && !hasExited(child)) process.kill(child.pid, 'SIGCONT');
     },
   };
+  return broker;
 }
