@@ -199,3 +199,136 @@ describe('Sparkplug B edge node conformance', () => {
     assert.equal(observer.messages.slice(mark).filter((m) => m.type === 'NBIRTH').length, 1, 'rebirth burst not debounced');
   });
 });
+
+describe('Sparkplug commands and bad input', () => {
+  async function bornBooth() {
+    const context = await setup();
+    const run = context.box.start();
+    const births = await born(context.observer);
+    return { ...context, run, ...births };
+  }
+
+  const waitLog = (run: BoothdRun, pattern: RegExp, what: string) => run.waitForLine((line) => pattern.test(line.msg ?? ''), what);
+
+  it('DCMD Door/Locked locks and unlocks the real (simulated) bolt through the door guard', async () => {
+    const { observer, box, run } = await bornBooth();
+    await sendCommand(observer, 'door', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }]);
+    await run.waitForLine((line) => line.event === 'door.locked' && line.reason === 'remote command', 'remote lock');
+    assert.equal(box.physicalBolt(), 'locked');
+    // Hosts usually leave the datatype out of commands; the alias table types the value.
+    const mark = observer.mark();
+    await sendCommand(observer, 'door', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: false, omitDatatype: true }]);
+    await run.waitForLine((line) => line.event === 'door.released' && line.reason === 'remote command', 'remote unlock');
+    assert.equal(box.physicalBolt(), 'unlocked');
+    const result = await observer.waitFor(
+      (m) => m.type === 'DDATA' && m.device === 'door' && (m.payload?.metrics.some((x) => x.string_value?.startsWith('ok: Door/Locked')) ?? false),
+      'command result metric',
+      10_000,
+      mark,
+    );
+    assert.ok(result);
+  });
+
+  it('DCMD Light/Scene and a level change the lights and come back as DDATA', async () => {
+    const { observer, run, dbirths } = await bornBooth();
+    const aliases = aliasTable(dbirths[1]!.payload);
+    const mark = observer.mark();
+    await sendCommand(observer, 'lights', [
+      { name: 'Light/Scene', datatype: DataType.String, value: 'portrait' },
+      { alias: aliases.get('Light/ambient')!, datatype: DataType.Double, value: 12.5, omitDatatype: true },
+    ]);
+    const data = await observer.waitFor(
+      (m) => m.type === 'DDATA' && m.device === 'lights' && (m.payload?.metrics.some((x) => x.alias === aliases.get('Light/ambient') && x.double_value === 12.5) ?? false),
+      'DDATA ambient 12.5',
+      10_000,
+      mark,
+    );
+    assert.ok(data.payload?.metrics.some((x) => x.alias === aliases.get('Light/Scene') && x.string_value === 'portrait'));
+    await waitLog(run, /scene "portrait"/, 'scene log line');
+  });
+
+  it('rejects malformed, unknown, mistyped, read-only and oversized commands without executing any part, and counts them', async () => {
+    const { observer, box, run } = await bornBooth();
+    const cases: Array<[string, () => Promise<void>, RegExp]> = [
+      ['garbage', () => observer.publish(topic('DCMD', 'door'), Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02])), /rejected DCMD: not a Sparkplug payload/],
+      ['unknown device', () => sendCommand(observer, 'toaster', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }]), /unknown device "toaster"/],
+      ['unknown metric', () => sendCommand(observer, 'door', [{ name: 'Door/Explode', datatype: DataType.Boolean, value: true }]), /unknown metric "Door\/Explode"/],
+      ['wrong datatype', () => sendCommand(observer, 'door', [{ name: 'Door/Locked', datatype: DataType.String, value: 'yes' }]), /"Door\/Locked" is Boolean, the command says String/],
+      ['read-only', () => sendCommand(observer, 'door', [{ name: 'Door/Open', datatype: DataType.Boolean, value: true }]), /metric "Door\/Open" is read-only/],
+      [
+        'half understood',
+        () =>
+          sendCommand(observer, 'door', [
+            { name: 'Door/Locked', datatype: DataType.Boolean, value: true },
+            { name: 'Door/Nonsense', datatype: DataType.Boolean, value: true },
+          ]),
+        /metric 1: unknown metric "Door\/Nonsense"/,
+      ],
+      ['oversized', () => observer.publish(topic('DCMD', 'door'), new Uint8Array(70_000)), /exceeds the 65536-byte command limit/],
+    ];
+    for (const [what, send, expected] of cases) {
+      await send();
+      await waitLog(run, expected, what);
+    }
+    assert.equal(box.physicalBolt(), 'unlocked', 'a rejected batch moved the bolt');
+    const rejected = await observer.waitFor(
+      (m) => m.type === 'NDATA' && (m.payload?.metrics.some((x) => x.long_value === BigInt(cases.length)) ?? false),
+      'Commands/Rejected = number of bad commands',
+    );
+    assert.ok(rejected);
+    assert.equal((await run.control('status')).ok, true, 'boothd stopped answering');
+  });
+});
+
+describe('Sparkplug store-and-forward', () => {
+  it('keeps DATA while the broker is down (even across kill -9) and replays it after the next BIRTH as historical, in order', async () => {
+    const { broker, observer, box } = await setup();
+    let run = box.start();
+    const { nbirth, dbirths } = await born(observer);
+    const lockedAlias = aliasTable(dbirths[0]!.payload).get('Door/Locked');
+    await observer.close();
+    await broker.down();
+    await run.waitForLine((line) => /MQTT session ended/.test(line.msg ?? ''), 'session end');
+    for (const command of ['door.lock', 'door.unlock', 'door.lock', 'door.unlock']) {
+      assert.equal((await run.control(command)).ok, true);
+      await new Promise((resolve) => setTimeout(resolve, 60)); // separate DATA batches
+    }
+    await run.waitForLine((line) => line.event === 'door.released' && line.reason === 'control socket', 'last unlock');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    run.child.kill('SIGKILL'); // stored DATA must survive this
+    await run.exited;
+
+    await broker.up();
+    const fresh = await SparkplugObserver.connect(broker.url);
+    cleanups.push(() => fresh.close());
+    run = box.start();
+    const again = await born(fresh);
+    assert.ok(bdSeqOf(again.nbirth) > bdSeqOf(nbirth));
+    const historical = await fresh.waitFor(
+      (m) => m.type === 'DDATA' && m.device === 'door' && (m.payload?.metrics.every((x) => x.is_historical === true) ?? false) && (m.payload?.metrics.length ?? 0) > 0,
+      'historical DDATA for the door',
+    );
+    assert.ok(historical.index > again.dbirths.at(-1)!.index, 'replay came before the BIRTHs');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const replayed = fresh.messages
+      .filter((m) => m.type === 'DDATA' && m.device === 'door' && m.payload?.metrics.some((x) => x.is_historical))
+      .flatMap((m) => m.payload!.metrics.filter((x) => x.alias === lockedAlias).map((x) => ({ value: x.boolean_value, at: Number(x.timestamp) })));
+    assert.deepEqual(replayed.map((x) => x.value), [true, false, true, false], 'every stored change, in order');
+    assert.ok(replayed.every((x, i) => i === 0 || x.at >= replayed[i - 1]!.at), 'timestamps go backwards');
+  });
+
+  it('a broker restart starts a new session: NBIRTH with the next bdSeq', async () => {
+    const { broker, observer, box } = await setup();
+    const run = box.start();
+    const { nbirth } = await born(observer);
+    const next = Number((bdSeqOf(nbirth) + 1n) % 256n);
+    await broker.restart();
+    // The new NBIRTH may go out before the observer has resubscribed; a rebirth shows the session's bdSeq.
+    await run.waitForLine((line) => line.msg?.startsWith('connecting') && line.bdSeq === next, `a session with bdSeq ${next}`);
+    const mark = observer.mark();
+    await observer.waitFor((m) => m.type === 'NDATA', 'telemetry from the new session', 10_000, mark);
+    await sendCommand(observer, undefined, [{ name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: true }]);
+    const rebirth = await observer.waitFor((m) => m.type === 'NBIRTH', 'NBIRTH after broker restart', 10_000, mark);
+    assert.equal(bdSeqOf(rebirth), BigInt(next));
+  });
+});

@@ -15,6 +15,8 @@ export interface Observed {
   qos: number;
   retain: boolean;
   payload?: WirePayload;
+  /** Why the payload could not be decoded (garbage a test published on purpose, or a bug). */
+  decodeError?: string;
   raw: Buffer;
 }
 
@@ -28,6 +30,13 @@ export class SparkplugObserver {
     client.on('message', (topic, raw, packet) => {
       const [, second, type, , device] = topic.split('/');
       const isState = second === 'STATE';
+      let payload: WirePayload | undefined;
+      let decodeError: string | undefined;
+      try {
+        if (!isState) payload = readSparkplugWire(raw);
+      } catch (error) {
+        decodeError = (error as Error).message;
+      }
       this.messages.push({
         index: this.messages.length,
         topic,
@@ -35,7 +44,8 @@ export class SparkplugObserver {
         ...(device && !isState ? { device } : {}),
         qos: packet.qos,
         retain: packet.retain,
-        ...(isState ? {} : { payload: readSparkplugWire(raw) }),
+        ...(payload ? { payload } : {}),
+        ...(decodeError ? { decodeError } : {}),
         raw,
       });
       for (const waiter of this.#waiters) waiter();
