@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../hal/clock.ts';
 import { simControlCommands } from '../simulator/control-hooks.ts';
+import { PrimaryHost } from '../simulator/central/primary-host.ts';
 import { DemoVisit } from '../simulator/scenarios/demo-visit.ts';
 import { Booth } from './booth.ts';
 import { ConfigError } from './config/errors.ts';
@@ -19,7 +20,8 @@ const USAGE = `usage: boothd --config <file> [--demo]
 
   --config <file>        run the booth described by this manifest
   --check-config <file>  validate the manifest and exit (0 valid, 2 invalid)
-  --demo                 play a scripted visit on the simulated booth, again and again
+  --demo                 play a scripted visit on the simulated booth, again and again, with a
+                         simulated central primary host showing what it receives
   --help                 show this text
 
 environment: BOOTH_ID, BOOTH_MQTT_URL, BOOTH_STATE_DIR, BOOTH_LOG_LEVEL, BOOTH_PRIMARY_HOST override
@@ -76,11 +78,13 @@ async function main(): Promise<number> {
   const booth = new Booth(loaded, { clock: systemClock, logger });
   const demo = values.demo ? new DemoVisit(booth.devices.devices, { clock: systemClock, logger: logger.child({ component: 'demo' }), door: booth.door }) : undefined;
 
+  let central: PrimaryHost | undefined;
   installProcessGuard(process, {
     releaseDoor: (reason) => booth.door.release(reason),
     shutdown: async (reason) => {
       await demo?.stop();
       await booth.shutdown(reason);
+      await central?.stop();
       logger.info({ reason }, 'boothd stopped; door released');
     },
     onFatal: (error, origin) => logger.fatal({ err: error, origin }, `boothd ${origin}; releasing the door and exiting`),
@@ -101,10 +105,19 @@ async function main(): Promise<number> {
     });
   }
 
-  logger.info({ config: file, stateDir: loaded.config.stateDir, pid: process.pid }, `boothd starting booth ${loaded.config.booth.id}`);
+  logger.info({ config: file, stateDir: loaded.config.stateDir, processId: process.pid }, `boothd starting booth ${loaded.config.booth.id}`);
   await booth.start();
-  logger.info({ socket: booth.control.path }, 'boothd running; Ctrl-C stops it and releases the door');
-  demo?.start();
+  logger.info({ socket: booth.control.path, broker: booth.brokerUrl }, 'boothd running; Ctrl-C stops it and releases the door');
+  if (demo) {
+    const centralLog = logger.child({ component: 'central' });
+    central = new PrimaryHost({
+      hostId: loaded.config.mqtt.primaryHost ?? 'central-sim',
+      brokerUrl: booth.brokerUrl!,
+      report: (line) => (line.important ? centralLog.info({ topic: line.topic }, line.text) : centralLog.debug({ topic: line.topic }, line.text)),
+    });
+    await central.start();
+    demo.start();
+  }
   return -1; // keep running until a signal
 }
 
