@@ -90,8 +90,8 @@ describe('Sparkplug payload round trip', () => {
 
   it('decodes a metric sent without datatype as Unknown with its raw wire value, retypable later', () => {
     const decoded = one({ alias: 3n, datatype: DataType.Int8, value: -3, omitDatatype: true });
-    assert.deepEqual(decoded, { alias: 3n, datatype: DataType.Unknown, value: U32 - 3 });
-    assert.equal(metricValueFromWire(DataType.Int8, 'int_value', decoded.value as number), -3);
+    assert.deepEqual(decoded, { alias: 3n, datatype: DataType.Unknown, value: U32 - 3, wireField: 'int_value' });
+    assert.equal(metricValueFromWire(DataType.Int8, decoded.wireField!, decoded.value as number), -3);
   });
 });
 
