@@ -86,6 +86,9 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   #hostTimestamp = -Infinity;
   #retry: TimerHandle | undefined;
   #flushTimer: TimerHandle | undefined;
+  #flushQueued = false;
+  /** Topic strings built once per message type and device, not per message. */
+  readonly #topics = new Map<string, string>();
   #replayTimer: TimerHandle | undefined;
   #lastRebirthAt = -Infinity;
   #counters = { executed: 0, rejected: 0, badMessages: 0 };
@@ -260,22 +263,39 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     this.publish(session, edgeTopic(group, 'DDEATH', node, device), { timestamp: clock.now(), seq: this.nextSeq(), metrics: [] });
   }
 
+  /** Sends the pending changes now instead of at the end of the batching window. */
+  flushNow(): void {
+    this.#flushTimer?.cancel();
+    this.#flushTimer = undefined;
+    this.flush();
+  }
+
   private scheduleFlush(): void {
-    if (this.#flushTimer) return;
+    if (this.#flushTimer || this.#flushQueued) return;
+    const batchMs = this.#options.dataBatchMs ?? 50;
+    if (batchMs === 0) {
+      // No window: everything changed in this turn of the event loop goes out together.
+      this.#flushQueued = true;
+      queueMicrotask(() => {
+        this.#flushQueued = false;
+        this.flush();
+      });
+      return;
+    }
     this.#flushTimer = this.#options.clock.setTimeout(() => {
       this.#flushTimer = undefined;
       this.flush();
-    }, this.#options.dataBatchMs ?? 50);
+    }, batchMs);
   }
 
   /** Sends (or, while not born, stores) the changes since the last flush. */
   private flush(): void {
-    const { model, clock, store, group, node } = this.#options;
+    const { model, clock, store } = this.#options;
     const now = clock.now();
     const session = this.#session?.born ? this.#session : undefined;
     const out = (type: MessageType, device: string | undefined, metrics: SparkplugMetric[]) => {
       if (metrics.length === 0) return;
-      if (session) this.publish(session, edgeTopic(group, type, node, device), { timestamp: now, seq: this.nextSeq(), metrics });
+      if (session) this.publish(session, this.topic(type, device), { timestamp: now, seq: this.nextSeq(), metrics });
       // Stored with datatypes so the replay can be decoded without the BIRTH's alias table.
       else store.store(device, encodePayload({ timestamp: now, metrics: metrics.map(({ omitDatatype: _, ...metric }) => metric) }), now);
     };
@@ -332,9 +352,18 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   }
 
   private publish(session: Session, topic: string, payload: SparkplugPayload): void {
-    session.client.publish(topic, Buffer.from(encodePayload(payload)), { qos: 0, retain: false }, (error) => {
-      if (error) this.#options.logger.warn({ err: error, topic }, `publish failed: ${error.message}`);
-    });
+    // QoS 0 as the spec asks for BIRTH and DATA; a broken socket surfaces as 'close', not here.
+    session.client.publish(topic, asBuffer(encodePayload(payload)), PUBLISH_QOS0);
+  }
+
+  private topic(type: MessageType, device?: string): string {
+    const key = device === undefined ? type : `${type}/${device}`;
+    let topic = this.#topics.get(key);
+    if (topic === undefined) {
+      topic = edgeTopic(this.#options.group, type, this.#options.node, device);
+      this.#topics.set(key, topic);
+    }
+    return topic;
   }
 
   private nextSeq(): number {
@@ -385,6 +414,12 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     this.#state = state;
     this.emit('state', state);
   }
+}
+
+const PUBLISH_QOS0 = { qos: 0, retain: false } as const;
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function deathPayload(bdSeq: number, now: number): SparkplugPayload {

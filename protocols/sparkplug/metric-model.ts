@@ -61,12 +61,12 @@ export class MetricSet {
   /** Every metric with name, alias, datatype and current value, for a BIRTH. Clears pending changes. */
   birth(): SparkplugMetric[] {
     this.#changed.clear();
-    return [...this.#byName.values()].map((state) => ({ name: state.name, ...valueFields(state) }));
+    return [...this.#byName.values()].map((state) => ({ name: state.name, ...valueFields(state, false) }));
   }
 
   /** The metrics changed since the last birth or flush, by alias only. */
   takeChanges(): SparkplugMetric[] {
-    const changes = [...this.#changed].map((state) => ({ ...valueFields(state), omitDatatype: true }));
+    const changes = [...this.#changed].map((state) => valueFields(state, true));
     this.#changed.clear();
     return changes;
   }
@@ -76,10 +76,13 @@ export class MetricSet {
   }
 }
 
-function valueFields(state: MetricState): SparkplugMetric {
-  return state.value === null
-    ? { alias: state.alias, datatype: state.datatype, timestamp: state.timestamp, isNull: true }
-    : { alias: state.alias, datatype: state.datatype, timestamp: state.timestamp, value: state.value };
+/** DATA leaves the datatype off the wire (the receiver knows it by alias); BIRTH carries it. */
+function valueFields(state: MetricState, omitDatatype: boolean): SparkplugMetric {
+  const metric: SparkplugMetric = { alias: state.alias, datatype: state.datatype, timestamp: state.timestamp };
+  if (state.value === null) metric.isNull = true;
+  else metric.value = state.value;
+  if (omitDatatype) metric.omitDatatype = true;
+  return metric;
 }
 
 function sameValue(a: MetricValue | null, b: MetricValue | null): boolean {

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { DataType, VALUE_FIELDS, arrayBytesProblem, describeDataType, integerRangeOf, isDataType, valueFieldOf } from './datatypes.ts';
 import type { ValueField } from './datatypes.ts';
+import { writePayload } from './payload-writer.ts';
 
 export type MetricValue = number | bigint | boolean | string | Uint8Array;
 
@@ -88,7 +89,18 @@ const JS_TYPE_OF_FIELD: Partial<Record<ValueField, 'number' | 'boolean' | 'strin
   string_value: 'string',
 };
 
+/** Encodes (and validates) a payload. The bytes are a Node Buffer of its own, ready to publish. */
 export function encodePayload(payload: SparkplugPayload): Uint8Array {
+  return writePayload(toWire(payload));
+}
+
+/** protobufjs' own encoding of the same validated payload: the reference the writer is tested against. */
+export function encodePayloadWithProtobufjs(payload: SparkplugPayload): Uint8Array {
+  return new Uint8Array(PayloadType.encode(toWire(payload)).finish());
+}
+
+/** Validates a payload into the wire-shaped object both encoders serialise. */
+function toWire(payload: SparkplugPayload): WireObject {
   if (typeof payload !== 'object' || payload === null) throw new PayloadError('payload must be an object');
   if (!Array.isArray(payload.metrics)) throw new PayloadError('payload.metrics must be an array');
   const wire: WireObject = { metrics: Array.from(payload.metrics, metricToWire) }; // holes become errors, not crashes
@@ -99,8 +111,7 @@ export function encodePayload(payload: SparkplugPayload): Uint8Array {
     if (!(payload.body instanceof Uint8Array)) throw new PayloadError('payload body must be a Uint8Array');
     wire.body = payload.body;
   }
-  // protobufjs hands back a pooled Node Buffer; copy into a plain array that owns its memory.
-  return new Uint8Array(PayloadType.encode(wire).finish());
+  return wire;
 }
 
 export function decodePayload(bytes: Uint8Array, limits: DecodeLimits = {}): SparkplugPayload {
@@ -138,7 +149,7 @@ export function decodePayload(bytes: Uint8Array, limits: DecodeLimits = {}): Spa
  * Converts a JS value of a datatype into its wire field and wire value, validating JS type and range.
  * `where` prefixes error messages.
  */
-export function metricValueToWire(datatype: number, value: MetricValue, where = 'value'): { field: ValueField; value: WireValue } {
+export function metricValueToWire(datatype: number, value: MetricValue, where: Label = 'value'): { field: ValueField; value: WireValue } {
   const field = supportedField(datatype, where);
   const name = describeDataType(datatype);
   const range = integerRangeOf(datatype as DataType);
@@ -204,9 +215,29 @@ export function metricValueFromWire(datatype: number, field: ValueField, raw: Wi
   return raw;
 }
 
+/** An error-message prefix built only when an error is thrown (DATA encoding is a hot path). */
+type Label = string | { toString(): string };
+
+const METRIC_FLAGS = [['isHistorical', 'is_historical'], ['isTransient', 'is_transient'], ['isNull', 'is_null'], ['omitDatatype', '']] as const;
+
+/**
+ * The label of the metric being encoded, described only if an error message needs it. One
+ * shared object instead of a string (or closure) per metric: encoding is synchronous, so it
+ * always describes the metric whose check is failing.
+ */
+const CURRENT_METRIC = {
+  index: 0,
+  metric: undefined as SparkplugMetric | undefined,
+  toString(): string {
+    return describeMetric(this.index, this.metric?.name, this.metric?.alias);
+  },
+};
+
 function metricToWire(metric: SparkplugMetric, index: number): WireObject {
   if (typeof metric !== 'object' || metric === null) throw new PayloadError(`metric ${index}: must be an object`);
-  const where = describeMetric(index, metric.name, metric.alias);
+  CURRENT_METRIC.index = index;
+  CURRENT_METRIC.metric = metric;
+  const where: Label = CURRENT_METRIC;
   const wire: WireObject = {};
   if (metric.name !== undefined) wire.name = checkString(metric.name, `${where}: name`);
   if (metric.alias !== undefined) {
@@ -216,12 +247,14 @@ function metricToWire(metric: SparkplugMetric, index: number): WireObject {
     wire.alias = uint64(metric.alias);
   }
   if (metric.name === undefined && metric.alias === undefined) throw new PayloadError(`${where}: has neither a name nor an alias`);
-  if (metric.timestamp !== undefined) wire.timestamp = uint64(checkTimestamp(metric.timestamp, `${where}: timestamp`));
+  if (metric.timestamp !== undefined) {
+    if (!isTimestamp(metric.timestamp)) checkTimestamp(metric.timestamp, `${where}: timestamp`); // throws with the message
+    wire.timestamp = uint64(metric.timestamp);
+  }
   if (!isDataType(metric.datatype)) throw new PayloadError(`${where}: unknown datatype ${describeJs(metric.datatype, false)}`);
   supportedField(metric.datatype, where); // even a null metric must have a type we can carry
   if (metric.omitDatatype !== true) wire.datatype = metric.datatype;
-  const flags = [['isHistorical', 'is_historical'], ['isTransient', 'is_transient'], ['isNull', 'is_null'], ['omitDatatype', '']] as const;
-  for (const [key, field] of flags) {
+  for (const [key, field] of METRIC_FLAGS) {
     const flag = metric[key];
     if (flag !== undefined && typeof flag !== 'boolean') throw new PayloadError(`${where}: ${key} must be a boolean`);
     if (flag === true && field !== '') wire[field] = true; // false is the default; leaving it out saves bytes
@@ -267,7 +300,7 @@ function metricFromWire(wire: WireObject, index: number): SparkplugMetric {
 }
 
 /** The value field of a datatype this codec can carry, or a PayloadError saying why not. */
-function supportedField(datatype: number, where: string): ValueField {
+function supportedField(datatype: number, where: Label): ValueField {
   if (!isDataType(datatype)) throw new PayloadError(`${where}: unknown datatype ${describeJs(datatype, false)}`);
   const field = valueFieldOf(datatype);
   if (field === undefined || field === 'dataset_value' || field === 'template_value' || field === 'extension_value') {
@@ -291,8 +324,18 @@ function toBigInt(value: unknown): bigint {
 
 /** A Long-shaped value protobufjs writes exactly; decimal strings or numbers could lose bits. */
 function uint64(value: number | bigint): { low: number; high: number; unsigned: true } {
+  // Timestamps and aliases are non-negative and below 2^53: plain arithmetic, no BigInt work.
+  const small = typeof value === 'number' ? value : value >= 0n && value <= MAX_SAFE_BIGINT ? Number(value) : -1;
+  if (small >= 0) return { low: small % TWO_TO_32 | 0, high: Math.floor(small / TWO_TO_32) | 0, unsigned: true };
   const n = BigInt.asUintN(64, BigInt(value));
   return { low: Number(n & 0xffff_ffffn) | 0, high: Number(n >> 32n) | 0, unsigned: true };
+}
+
+const TWO_TO_32 = 4_294_967_296;
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+function isTimestamp(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 function safeNumber(value: bigint, what: string): number {
@@ -336,3 +379,4 @@ function describeJs(value: unknown, withType = true): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
   return value === null ? 'null' : typeof value;
 }
+

@@ -1,0 +1,179 @@
+/**
+ * Serialises a validated Sparkplug payload (the wire-shaped object payload.ts builds) straight
+ * into protobuf bytes, in field-number order exactly as protobufjs would, without protobufjs'
+ * reflection. DATA messages are the hot path of the edge node; this writer makes encoding
+ * several times cheaper (bench/RESULTS.md). tests/unit/sparkplug-writer.test.ts checks that its
+ * bytes equal protobufjs' for the same input.
+ */
+
+/** A uint64 as protobufjs' Long shape: two 32-bit halves. */
+interface Uint64 {
+  low: number;
+  high: number;
+}
+
+type Wire = Record<string, unknown>;
+
+// Field tags: (field number << 3) | wire type (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32).
+const TAG = {
+  payloadTimestamp: 0x08,
+  payloadMetric: 0x12,
+  payloadSeq: 0x18,
+  payloadUuid: 0x22,
+  payloadBody: 0x2a,
+  name: 0x0a,
+  alias: 0x10,
+  timestamp: 0x18,
+  datatype: 0x20,
+  isHistorical: 0x28,
+  isTransient: 0x30,
+  isNull: 0x38,
+  intValue: 0x50,
+  longValue: 0x58,
+  floatValue: 0x65,
+  doubleValue: 0x69,
+  booleanValue: 0x70,
+  stringValue: 0x7a,
+  bytesValue: 0x82, // field 16 needs a two-byte tag: 0x82 0x01
+} as const;
+
+export function writePayload(payload: Wire): Buffer {
+  const metrics = (payload.metrics as Wire[] | undefined) ?? [];
+  const metricSizes = metrics.map(metricSize);
+  let size = 0;
+  if (payload.timestamp !== undefined) size += 1 + varint64Size(payload.timestamp as Uint64);
+  for (const metricSizeBytes of metricSizes) size += 1 + varint32Size(metricSizeBytes) + metricSizeBytes;
+  if (payload.seq !== undefined) size += 1 + varint32Size(payload.seq as number);
+  if (payload.uuid !== undefined) size += 1 + lengthDelimitedSize(Buffer.byteLength(payload.uuid as string));
+  if (payload.body !== undefined) size += 1 + lengthDelimitedSize((payload.body as Uint8Array).byteLength);
+
+  const out = new Writer(size);
+  if (payload.timestamp !== undefined) out.byte(TAG.payloadTimestamp).varint64(payload.timestamp as Uint64);
+  metrics.forEach((metric, index) => {
+    out.byte(TAG.payloadMetric).varint32(metricSizes[index]!);
+    writeMetric(out, metric);
+  });
+  if (payload.seq !== undefined) out.byte(TAG.payloadSeq).varint32(payload.seq as number);
+  if (payload.uuid !== undefined) out.byte(TAG.payloadUuid).string(payload.uuid as string);
+  if (payload.body !== undefined) out.byte(TAG.payloadBody).bytes(payload.body as Uint8Array);
+  if (out.position !== size) throw new Error(`payload writer sized ${size} bytes but wrote ${out.position}`);
+  return out.buffer;
+}
+
+function metricSize(metric: Wire): number {
+  let size = 0;
+  if (metric.name !== undefined) size += 1 + lengthDelimitedSize(Buffer.byteLength(metric.name as string));
+  if (metric.alias !== undefined) size += 1 + varint64Size(metric.alias as Uint64);
+  if (metric.timestamp !== undefined) size += 1 + varint64Size(metric.timestamp as Uint64);
+  if (metric.datatype !== undefined) size += 1 + varint32Size(metric.datatype as number);
+  for (const flag of ['is_historical', 'is_transient', 'is_null']) if (metric[flag] === true) size += 2;
+  if (metric.int_value !== undefined) size += 1 + varint32Size(metric.int_value as number);
+  if (metric.long_value !== undefined) size += 1 + varint64Size(metric.long_value as Uint64);
+  if (metric.float_value !== undefined) size += 5;
+  if (metric.double_value !== undefined) size += 9;
+  if (metric.boolean_value !== undefined) size += 2;
+  if (metric.string_value !== undefined) size += 1 + lengthDelimitedSize(Buffer.byteLength(metric.string_value as string));
+  if (metric.bytes_value !== undefined) size += 2 + lengthDelimitedSize((metric.bytes_value as Uint8Array).byteLength);
+  return size;
+}
+
+function writeMetric(out: Writer, metric: Wire): void {
+  if (metric.name !== undefined) out.byte(TAG.name).string(metric.name as string);
+  if (metric.alias !== undefined) out.byte(TAG.alias).varint64(metric.alias as Uint64);
+  if (metric.timestamp !== undefined) out.byte(TAG.timestamp).varint64(metric.timestamp as Uint64);
+  if (metric.datatype !== undefined) out.byte(TAG.datatype).varint32(metric.datatype as number);
+  if (metric.is_historical === true) out.byte(TAG.isHistorical).byte(1);
+  if (metric.is_transient === true) out.byte(TAG.isTransient).byte(1);
+  if (metric.is_null === true) out.byte(TAG.isNull).byte(1);
+  if (metric.int_value !== undefined) out.byte(TAG.intValue).varint32(metric.int_value as number);
+  if (metric.long_value !== undefined) out.byte(TAG.longValue).varint64(metric.long_value as Uint64);
+  if (metric.float_value !== undefined) out.byte(TAG.floatValue).float(metric.float_value as number);
+  if (metric.double_value !== undefined) out.byte(TAG.doubleValue).double(metric.double_value as number);
+  if (metric.boolean_value !== undefined) out.byte(TAG.booleanValue).byte(metric.boolean_value ? 1 : 0);
+  if (metric.string_value !== undefined) out.byte(TAG.stringValue).string(metric.string_value as string);
+  if (metric.bytes_value !== undefined) out.byte(TAG.bytesValue).byte(0x01).bytes(metric.bytes_value as Uint8Array);
+}
+
+function varint32Size(value: number): number {
+  const v = value >>> 0;
+  return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
+}
+
+function varint64Size({ low, high }: Uint64): number {
+  let lo = low >>> 0;
+  let hi = high >>> 0;
+  let size = 1;
+  while (hi !== 0 || lo > 0x7f) {
+    lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+    hi >>>= 7;
+    size += 1;
+  }
+  return size;
+}
+
+function lengthDelimitedSize(length: number): number {
+  return varint32Size(length) + length;
+}
+
+class Writer {
+  readonly buffer: Buffer;
+  position = 0;
+
+  constructor(size: number) {
+    this.buffer = Buffer.allocUnsafe(size);
+  }
+
+  byte(value: number): this {
+    this.buffer[this.position++] = value;
+    return this;
+  }
+
+  varint32(value: number): this {
+    let v = value >>> 0;
+    while (v > 0x7f) {
+      this.buffer[this.position++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buffer[this.position++] = v;
+    return this;
+  }
+
+  varint64({ low, high }: Uint64): this {
+    let lo = low >>> 0;
+    let hi = high >>> 0;
+    while (hi !== 0 || lo > 0x7f) {
+      this.buffer[this.position++] = (lo & 0x7f) | 0x80;
+      lo = ((lo >>> 7) | (hi << 25)) >>> 0;
+      hi >>>= 7;
+    }
+    this.buffer[this.position++] = lo;
+    return this;
+  }
+
+  float(value: number): this {
+    this.buffer.writeFloatLE(value, this.position);
+    this.position += 4;
+    return this;
+  }
+
+  double(value: number): this {
+    this.buffer.writeDoubleLE(value, this.position);
+    this.position += 8;
+    return this;
+  }
+
+  string(value: string): this {
+    const length = Buffer.byteLength(value);
+    this.varint32(length);
+    this.buffer.write(value, this.position, length, 'utf8');
+    this.position += length;
+    return this;
+  }
+
+  bytes(value: Uint8Array): this {
+    this.varint32(value.byteLength);
+    this.buffer.set(value, this.position);
+    this.position += value.byteLength;
+    return this;
+  }
+}
