@@ -6,11 +6,13 @@
  * bytes equal protobufjs' for the same input.
  */
 
-/** A uint64 as protobufjs' Long shape: two 32-bit halves. */
-interface Uint64 {
-  low: number;
-  high: number;
-}
+/** A uint64 as protobufjs' Long shape (two 32-bit halves), or a non-negative safe integer. */
+type Uint64 = { low: number; high: number } | number;
+
+const TWO_TO_32 = 4_294_967_296;
+
+const lowHalf = (value: Uint64): number => (typeof value === 'number' ? value % TWO_TO_32 : value.low) >>> 0;
+const highHalf = (value: Uint64): number => (typeof value === 'number' ? Math.floor(value / TWO_TO_32) : value.high) >>> 0;
 
 type Wire = Record<string, unknown>;
 
@@ -99,9 +101,10 @@ function varint32Size(value: number): number {
   return v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5;
 }
 
-function varint64Size({ low, high }: Uint64): number {
-  let lo = low >>> 0;
-  let hi = high >>> 0;
+function varint64Size(value: Uint64): number {
+  if (typeof value === 'number' && value < 0x80000000) return varint32Size(value);
+  let lo = lowHalf(value);
+  let hi = highHalf(value);
   let size = 1;
   while (hi !== 0 || lo > 0x7f) {
     lo = ((lo >>> 7) | (hi << 25)) >>> 0;
@@ -138,9 +141,10 @@ class Writer {
     return this;
   }
 
-  varint64({ low, high }: Uint64): this {
-    let lo = low >>> 0;
-    let hi = high >>> 0;
+  varint64(value: Uint64): this {
+    if (typeof value === 'number' && value < 0x80000000) return this.varint32(value);
+    let lo = lowHalf(value);
+    let hi = highHalf(value);
     while (hi !== 0 || lo > 0x7f) {
       this.buffer[this.position++] = (lo & 0x7f) | 0x80;
       lo = ((lo >>> 7) | (hi << 25)) >>> 0;

@@ -244,12 +244,12 @@ function metricToWire(metric: SparkplugMetric, index: number): WireObject {
     if (typeof metric.alias !== 'bigint' || metric.alias < 0n || metric.alias > UINT64_MAX) {
       throw new PayloadError(`${where}: alias ${describeJs(metric.alias)} is out of range (a bigint in 0..2^64-1)`);
     }
-    wire.alias = uint64(metric.alias);
+    wire.alias = uint64OrNumber(metric.alias);
   }
   if (metric.name === undefined && metric.alias === undefined) throw new PayloadError(`${where}: has neither a name nor an alias`);
   if (metric.timestamp !== undefined) {
     if (!isTimestamp(metric.timestamp)) checkTimestamp(metric.timestamp, `${where}: timestamp`); // throws with the message
-    wire.timestamp = uint64(metric.timestamp);
+    wire.timestamp = metric.timestamp; // a safe integer: both encoders take it as a number
   }
   if (!isDataType(metric.datatype)) throw new PayloadError(`${where}: unknown datatype ${describeJs(metric.datatype, false)}`);
   supportedField(metric.datatype, where); // even a null metric must have a type we can carry
@@ -329,6 +329,11 @@ function uint64(value: number | bigint): { low: number; high: number; unsigned: 
   if (small >= 0) return { low: small % TWO_TO_32 | 0, high: Math.floor(small / TWO_TO_32) | 0, unsigned: true };
   const n = BigInt.asUintN(64, BigInt(value));
   return { low: Number(n & 0xffff_ffffn) | 0, high: Number(n >> 32n) | 0, unsigned: true };
+}
+
+/** A uint64 field value: the number itself below 2^53 (no allocation), else protobufjs' Long shape. */
+function uint64OrNumber(value: bigint): number | { low: number; high: number; unsigned: true } {
+  return value >= 0n && value <= MAX_SAFE_BIGINT ? Number(value) : uint64(value);
 }
 
 const TWO_TO_32 = 4_294_967_296;
