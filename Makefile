@@ -43,8 +43,13 @@ typecheck: deps
 test: deps debs typecheck
 	node --test --test-concurrency=2 --test-timeout=120000 "$(TEST_FILES)"
 
-bench: deps
+bench: deps debs bench/baselines/node_modules/.installed
 	node bench/run.ts
+
+# Third-party clients measured as baselines only (never imported by the product).
+bench/baselines/node_modules/.installed: bench/baselines/package.json bench/baselines/package-lock.json
+	npm ci --prefix bench/baselines --no-audit --no-fund --loglevel=error
+	@touch $@
 
 clean:
 	rm -rf node_modules .tools var bench/out

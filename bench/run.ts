@@ -1,47 +1,91 @@
 /**
- * `make bench`: runs every benchmark, prints a table, writes bench/out/results.json.
- * Environment: BENCH_RUNS (start-up runs, default 15), BENCH_IDLE_SECONDS (default 60).
+ * `make bench`: runs every benchmark with its baseline in the same run, prints tables and
+ * writes bench/out/results.json. Record the numbers in bench/RESULTS.md by hand, with the date.
+ * Environment: BENCH_ONLY=startup|sparkplug, BENCH_RUNS (start-up runs, default 15),
+ * BENCH_IDLE_SECONDS (default 60), BENCH_MESSAGES (throughput messages per run, default 50000).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { startMosquitto } from '../tests/support/mosquitto.ts';
+import { commandLatency, startToBirth } from './sparkplug-latency.ts';
+import { throughputRound, type ThroughputRun } from './sparkplug-throughput.ts';
 import { measureIdleMemory, measureStartup } from './startup.ts';
 
+const only = process.env.BENCH_ONLY;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
-
-const machine = {
-  date: new Date().toISOString(),
-  node: process.version,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cores: cpus().length,
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
+const messages = Number(process.env.BENCH_MESSAGES ?? 50_000);
+const results: Record<string, unknown> = {
+  machine: { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) },
 };
 
-process.stdout.write(`measuring start-up (${runs} runs) and idle memory (${idleSeconds} s) ...\n`);
-// One after the other: an idle daemon in the background would disturb the start-up timings.
-const startup = await measureStartup(runs);
-const idle = await measureIdleMemory(idleSeconds);
+if (!only || only === 'startup') {
+  process.stdout.write(`measuring start-up (${runs} runs) and idle memory (${idleSeconds} s) ...\n`);
+  // One after the other: an idle daemon in the background would disturb the start-up timings.
+  const startup = await measureStartup(runs);
+  const idle = await measureIdleMemory(idleSeconds);
+  results.startup = startup;
+  results.idle = idle;
+  const base = `node -e 0: ${startup.nodeBaseline.medianMs} ms`;
+  table([
+    ['boothd spawn → door released (median)', `${startup.doorReleased.medianMs} ms`, base, ratio(startup.doorReleased.medianMs, startup.nodeBaseline.medianMs)],
+    ['boothd spawn → all 7 devices ready (median)', `${startup.allDevicesReady.medianMs} ms`, base, ratio(startup.allDevicesReady.medianMs, startup.nodeBaseline.medianMs)],
+    ['… door released without compile cache (previous version)', `${startup.doorReleasedWithoutCompileCache.medianMs} ms`, base, ratio(startup.doorReleasedWithoutCompileCache.medianMs, startup.nodeBaseline.medianMs)],
+    [`idle RSS after ${idle.seconds} s`, `${mib(idle.boothd.rssKiB)} MiB`, `idle node: ${mib(idle.nodeBaseline.rssKiB)} MiB`, ratio(idle.boothd.rssKiB, idle.nodeBaseline.rssKiB)],
+  ]);
+}
 
-const rows: Array<[string, string, string, string]> = [
-  ['boothd spawn → door released (median)', `${startup.doorReleased.medianMs} ms`, `node -e 0: ${startup.nodeBaseline.medianMs} ms`, ratio(startup.doorReleased.medianMs, startup.nodeBaseline.medianMs)],
-  ['boothd spawn → all 7 devices ready (median)', `${startup.allDevicesReady.medianMs} ms`, `node -e 0: ${startup.nodeBaseline.medianMs} ms`, ratio(startup.allDevicesReady.medianMs, startup.nodeBaseline.medianMs)],
-  ['… without compile cache (previous version)', `${startup.doorReleasedWithoutCompileCache.medianMs} ms`, `node -e 0: ${startup.nodeBaseline.medianMs} ms`, ratio(startup.doorReleasedWithoutCompileCache.medianMs, startup.nodeBaseline.medianMs)],
-  [`idle RSS after ${idle.seconds} s`, `${mib(idle.boothd.rssKiB)} MiB`, `idle node: ${mib(idle.nodeBaseline.rssKiB)} MiB`, ratio(idle.boothd.rssKiB, idle.nodeBaseline.rssKiB)],
-];
-const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length), 8));
-const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ');
-process.stdout.write(`\n${line(['figure', 'value', 'baseline (same run)', 'ratio'])}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n`);
-for (const row of rows) process.stdout.write(`${line(row)}\n`);
-process.stdout.write(`\nmin/max: released ${startup.doorReleased.minMs}–${startup.doorReleased.maxMs} ms, ready ${startup.allDevicesReady.minMs}–${startup.allDevicesReady.maxMs} ms, node -e 0 ${startup.nodeBaseline.minMs}–${startup.nodeBaseline.maxMs} ms\n`);
+if (!only || only === 'sparkplug') {
+  const broker = await startMosquitto();
+  try {
+    process.stdout.write(`\nmeasuring Sparkplug on mosquitto: DDATA throughput (3 × ${messages} messages each), start → NBIRTH (10), DCMD → relay (200) ...\n`);
+    const rounds: ThroughputRun[] = [];
+    for (let round = 1; round <= 3; round += 1) rounds.push(await throughputRound(broker.url, messages, round));
+    const median = (pick: (run: ThroughputRun) => number) => rounds.map(pick).sort((a, b) => a - b)[1]!;
+    const rate = {
+      edgeNode: median((r) => r.edgeNode.messagesPerSecond),
+      rawMqttJs: median((r) => r.rawMqttJs.messagesPerSecond),
+      sparkplugClient: median((r) => r.sparkplugClient.messagesPerSecond),
+      mosquittoPub: median((r) => r.mosquittoPub.messagesPerSecond),
+    };
+    const cpu = {
+      edgeNode: median((r) => r.edgeNode.cpuMicrosPerMessage),
+      rawMqttJs: median((r) => r.rawMqttJs.cpuMicrosPerMessage),
+      sparkplugClient: median((r) => r.sparkplugClient.cpuMicrosPerMessage),
+      mosquittoPub: median((r) => r.mosquittoPub.cpuMicrosPerMessage),
+    };
+    const birth = await startToBirth(broker.url, 10);
+    const latency = await commandLatency(broker.url, 200);
+    results.sparkplug = { rounds, medianMessagesPerSecond: rate, medianCpuMicrosPerMessage: cpu, startToBirth: birth, latency };
+    table([
+      ['DDATA/s, edge node (10 metrics, end to end)', String(rate.edgeNode), `sparkplug-client: ${rate.sparkplugClient}`, ratio(rate.edgeNode, rate.sparkplugClient)],
+      ['DDATA/s, edge node vs raw mqtt.js, same bytes', String(rate.edgeNode), `raw mqtt.js: ${rate.rawMqttJs}`, ratio(rate.edgeNode, rate.rawMqttJs)],
+      ['DDATA/s, edge node vs mosquitto_pub (C)', String(rate.edgeNode), `mosquitto_pub: ${rate.mosquittoPub}`, ratio(rate.edgeNode, rate.mosquittoPub)],
+      ['publisher CPU µs per DDATA, edge node', String(cpu.edgeNode), `sparkplug-client: ${cpu.sparkplugClient}`, ratio(cpu.sparkplugClient, cpu.edgeNode, ' less')],
+      ['publisher CPU µs per DDATA, raw mqtt.js / mosquitto_pub', `${cpu.rawMqttJs} / ${cpu.mosquittoPub}`, '', ''],
+      ['spawn → NBIRTH on the wire (median of 10)', `${birth.medianMs} ms`, `min–max ${birth.minMs}–${birth.maxMs} ms`, ''],
+      ['DCMD unlock → relay drop p50 / p99', `${latency.dcmdToRelay.p50Ms} / ${latency.dcmdToRelay.p99Ms} ms`, `MQTT hop p50/p99: ${latency.mqttRoundTrip.p50Ms} / ${latency.mqttRoundTrip.p99Ms} ms`, ''],
+    ]);
+  } finally {
+    await broker.stop();
+  }
+}
 
 const outDir = join(import.meta.dirname, 'out');
 mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, 'results.json'), `${JSON.stringify({ machine, startup, idle }, null, 2)}\n`);
-process.stdout.write(`written ${join('bench', 'out', 'results.json')}\n`);
+writeFileSync(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+process.stdout.write(`\nwritten ${join('bench', 'out', 'results.json')}\n`);
 
-function ratio(value: number, baseline: number): string {
-  return `${(value / baseline).toFixed(2)}×`;
+function table(rows: Array<[string, string, string, string]>): void {
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length), 8));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ');
+  process.stdout.write(`\n${line(['figure', 'value', 'baseline (same run)', 'ratio'])}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n`);
+  for (const row of rows) process.stdout.write(`${line(row)}\n`);
+}
+
+function ratio(value: number, baseline: number, suffix = ''): string {
+  return `${(value / baseline).toFixed(2)}×${suffix}`;
 }
 
 function mib(kib: number): string {

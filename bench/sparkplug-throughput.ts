@@ -9,10 +9,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import mqtt from 'mqtt';
 import { systemClock } from '../hal/clock.ts';
@@ -32,21 +31,47 @@ process.on('warning', (warning) => {
 const METRICS = 10;
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** Starts the counting subscriber and resolves once it is subscribed; `done` gives its result. */
+/**
+ * Counts messages with mosquitto_sub (C), so the receiving side is not what limits the rate.
+ * It writes one "." line per message to a file (never blocking on a pipe this busy process
+ * would not drain) and exits after N + 1: a retained probe message, delivered the moment it is
+ * subscribed, marks it ready; then the N measured messages. `done` gives the time it exited.
+ */
 async function counter(url: string, topic: string, count: number) {
-  const child = spawn(process.execPath, [join(import.meta.dirname, 'support', 'count-messages.ts'), url, topic, String(count)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  const { hostname, port } = new URL(url);
+  const probeTopic = `${topic}/probe`;
+  const dir = mkdtempSync(join(tmpdir(), 'bench-count-'));
+  const outFile = join(dir, 'lines');
+  const out = openSync(outFile, 'w');
+  const prober = await mqtt.connectAsync(url, { protocolVersion: 4 });
+  await prober.publishAsync(probeTopic, 'probe', { qos: 1, retain: true });
+  const child = spawn('mosquitto_sub', ['-h', hostname, '-p', port, '-q', '0', '-t', probeTopic, '-t', topic, '-F', '.', '-C', String(count + 1)], {
+    stdio: ['ignore', out, 'inherit'],
   });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const first = await lines.next();
-  if (first.value !== 'ready') throw new Error(`counter said ${first.value}`);
+  closeSync(out);
+  const exited = new Promise<number>((resolve) => child.on('exit', () => resolve(now())));
+  const lines = () => readFileSync(outFile).reduce((total, byte) => total + (byte === 0x0a ? 1 : 0), 0);
+  const deadline = Date.now() + 10_000;
+  while (lines() < 1) {
+    if (Date.now() > deadline) throw new Error('mosquitto_sub did not subscribe within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  await prober.publishAsync(probeTopic, '', { qos: 1, retain: true }); // clear the retained probe
+  await prober.endAsync();
   return {
-    done: async () => JSON.parse((await lines.next()).value as string) as { received: number; firstAt: number; lastAt: number },
+    done: async () => {
+      const timeout = setTimeout(() => child.kill('SIGTERM'), 120_000);
+      const lastAt = await exited;
+      clearTimeout(timeout);
+      const received = lines() - 1;
+      rmSync(dir, { recursive: true, force: true });
+      return { received, lastAt };
+    },
   };
 }
 
 interface Measured {
-  /** End to end: N / (publisher start → last message at the subscriber). */
+  /** End to end: N / (publisher start → the C subscriber has received the last one and exited). */
   messagesPerSecond: number;
   /** Publisher CPU (user + system) per message; the receiving side is not counted. */
   cpuMicrosPerMessage: number;
