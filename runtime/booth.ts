@@ -203,6 +203,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       clock,
       stateDir: config.stateDir,
       sampleMs: config.sparkplug.sampleSeconds * 1000,
+      logger: logger.child({ component: 'telemetry' }),
       counters: {
         commandsExecuted: () => node.counters.executed,
         commandsRejected: () => node.counters.rejected,

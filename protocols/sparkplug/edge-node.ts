@@ -15,7 +15,7 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../hal/clock.ts';
 import { DataType } from './datatypes.ts';
-import type { EdgeModel } from './metric-model.ts';
+import type { EdgeModel, MetricSet } from './metric-model.ts';
 import { decodePayload, encodePayload, type SparkplugMetric, type SparkplugPayload } from './payload.ts';
 import type { SessionStore } from './session-store.ts';
 import { edgeTopic, parseTopic, stateTopic, type MessageType } from './topics.ts';
@@ -290,18 +290,23 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
 
   /** Sends (or, while not born, stores) the changes since the last flush. */
   private flush(): void {
-    const { model, clock, store } = this.#options;
+    const { model, clock, store, logger } = this.#options;
     const now = clock.now();
     const session = this.#session?.born ? this.#session : undefined;
-    const out = (type: MessageType, device: string | undefined, metrics: SparkplugMetric[]) => {
-      if (metrics.length === 0) return;
-      if (session) this.publish(session, this.topic(type, device), { timestamp: now, seq: this.nextSeq(), metrics });
-      // Stored with datatypes so the replay can be decoded without the BIRTH's alias table.
-      else store.store(device, encodePayload({ timestamp: now, metrics: metrics.map(({ omitDatatype: _, ...metric }) => metric) }), now);
+    const out = (type: MessageType, device: string | undefined, metrics: MetricSet | undefined) => {
+      if (!metrics?.pendingChanges) return;
+      try {
+        if (session) this.publishBytes(session, this.topic(type, device), metrics.takeChangesEncoded(now, this.nextSeq(), false)!);
+        // Stored with datatypes so the replay can be decoded without the BIRTH's alias table.
+        else store.store(device, metrics.takeChangesEncoded(now, undefined, true)!, now);
+      } catch (error) {
+        // A store that cannot write (disk full) must not take the daemon down; the data is counted lost.
+        logger.error({ err: error, device }, `could not ${session ? 'send' : 'store'} ${type}: ${(error as Error).message}`);
+      }
     };
-    out('NDATA', undefined, model.node.takeChanges());
+    out('NDATA', undefined, model.node);
     for (const device of model.deviceIds) {
-      if (model.isOnline(device)) out('DDATA', device, model.device(device)?.takeChanges() ?? []);
+      if (model.isOnline(device)) out('DDATA', device, model.device(device));
     }
   }
 
@@ -352,8 +357,12 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   }
 
   private publish(session: Session, topic: string, payload: SparkplugPayload): void {
+    this.publishBytes(session, topic, asBuffer(encodePayload(payload)));
+  }
+
+  private publishBytes(session: Session, topic: string, bytes: Buffer): void {
     // QoS 0 as the spec asks for BIRTH and DATA; a broken socket surfaces as 'close', not here.
-    session.client.publish(topic, asBuffer(encodePayload(payload)), PUBLISH_QOS0);
+    session.client.publish(topic, bytes, PUBLISH_QOS0);
   }
 
   private topic(type: MessageType, device?: string): string {

@@ -6,7 +6,9 @@
  * its last change.
  */
 import { EventEmitter } from 'node:events';
-import type { MetricValue, SparkplugMetric } from './payload.ts';
+import type { ValueField } from './datatypes.ts';
+import { metricValueToWire, type MetricValue, type SparkplugMetric, type WireValue } from './payload.ts';
+import { writeDataPayload } from './payload-writer.ts';
 
 export interface MetricState {
   name: string;
@@ -16,6 +18,9 @@ export interface MetricState {
   timestamp: number;
   /** A host may write it with NCMD/DCMD (the command executor decides what that does). */
   writable: boolean;
+  /** The value as it goes on the wire, checked against the datatype when set. */
+  field: ValueField | undefined;
+  wire: WireValue | undefined;
 }
 
 export class MetricSet {
@@ -30,7 +35,8 @@ export class MetricSet {
 
   define(name: string, datatype: number, value: MetricValue | null, timestamp: number, options: { writable?: boolean } = {}): void {
     if (this.#byName.has(name)) throw new Error(`metric "${name}" defined twice`);
-    const state: MetricState = { name, alias: this.#nextAlias(), datatype, value, timestamp, writable: options.writable ?? false };
+    const state: MetricState = { name, alias: this.#nextAlias(), datatype, value: null, timestamp, writable: options.writable ?? false, field: undefined, wire: undefined };
+    setValue(state, value);
     this.#byName.set(name, state);
     this.#byAlias.set(state.alias, state);
   }
@@ -47,12 +53,15 @@ export class MetricSet {
     return this.#byAlias.get(alias);
   }
 
-  /** Returns true when the value changed (and will go out in the next DATA). */
+  /**
+   * Returns true when the value changed (and will go out in the next DATA). Throws a
+   * PayloadError, changing nothing, when the value does not fit the metric's datatype.
+   */
   set(name: string, value: MetricValue | null, timestamp: number): boolean {
     const state = this.#byName.get(name);
     if (!state) throw new Error(`metric "${name}" is not defined`);
     if (sameValue(state.value, value)) return false;
-    state.value = value;
+    setValue(state, value);
     state.timestamp = timestamp;
     this.#changed.add(state);
     return true;
@@ -71,6 +80,18 @@ export class MetricSet {
     return changes;
   }
 
+  /**
+   * The changes since the last birth or flush as a DATA payload's bytes, straight from the
+   * metric states (the edge node's hot path); undefined when nothing changed. `seq` undefined
+   * and `withDatatype` true give the form kept by store-and-forward.
+   */
+  takeChangesEncoded(timestamp: number, seq: number | undefined, withDatatype: boolean): Buffer | undefined {
+    if (this.#changed.size === 0) return undefined;
+    const bytes = writeDataPayload(timestamp, seq, this.#changed, withDatatype);
+    this.#changed.clear();
+    return bytes;
+  }
+
   get pendingChanges(): number {
     return this.#changed.size;
   }
@@ -83,6 +104,18 @@ function valueFields(state: MetricState, omitDatatype: boolean): SparkplugMetric
   else metric.value = state.value;
   if (omitDatatype) metric.omitDatatype = true;
   return metric;
+}
+
+function setValue(state: MetricState, value: MetricValue | null): void {
+  if (value === null) {
+    state.field = undefined;
+    state.wire = undefined;
+  } else {
+    const converted = metricValueToWire(state.datatype, value, `metric "${state.name}"`);
+    state.field = converted.field;
+    state.wire = converted.value;
+  }
+  state.value = value;
 }
 
 function sameValue(a: MetricValue | null, b: MetricValue | null): boolean {

@@ -31,6 +31,7 @@ export interface BoothTelemetryOptions {
   stateDir: string;
   sampleMs: number;
   counters: NodeCounters;
+  logger: { warn(object: object, message?: string): void };
 }
 
 const NODE_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
@@ -92,7 +93,13 @@ export class BoothTelemetry {
   private sample(): void {
     const { model, clock, counters, door, devices, stateDir, sampleMs } = this.#options;
     const now = clock.now();
-    const node = (name: string, value: MetricValue) => model.setNodeMetric(name, value, now);
+    const node = (name: string, value: MetricValue) => {
+      try {
+        model.setNodeMetric(name, value, now);
+      } catch (error) {
+        this.#options.logger.warn({ metric: name, err: error }, `telemetry metric ${name} not updated: ${(error as Error).message}`);
+      }
+    };
     node('Node/Uptime s', BigInt(Math.floor((now - this.#startedAt) / 1000)));
     node('Node/Event Loop Lag p99 ms', Math.round(this.#lag.percentile(99) / 1e4) / 100);
     this.#lag.reset();
@@ -109,8 +116,16 @@ export class BoothTelemetry {
     this.#sampler = clock.setTimeout(() => this.sample(), sampleMs);
   }
 
+  /**
+   * Never throws: these run inside device event handlers, and a telemetry mistake (a value that
+   * does not fit its metric) must not break the device operation that emitted the event.
+   */
   private set(device: string, name: string, value: MetricValue): void {
-    this.#options.model.setDeviceMetric(device, name, value, this.#options.clock.now());
+    try {
+      this.#options.model.setDeviceMetric(device, name, value, this.#options.clock.now());
+    } catch (error) {
+      this.#options.logger.warn({ device, metric: name, err: error }, `telemetry metric ${device} ${name} not updated: ${(error as Error).message}`);
+    }
   }
 
   private watchManager(): void {

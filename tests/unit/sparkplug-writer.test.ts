@@ -63,3 +63,47 @@ describe('payload writer', () => {
     }
   });
 });
+
+describe('DATA fast path', () => {
+  it('encodes metric states exactly as encodePayload encodes the same DATA message, with and without datatypes', async () => {
+    const { EdgeModel } = await import('../../protocols/sparkplug/metric-model.ts');
+    const specs: Array<[string, number, unknown]> = [
+      ['i8', DataType.Int8, -5],
+      ['u32', DataType.UInt32, 4_000_000_000],
+      ['i64', DataType.Int64, -(2n ** 62n)],
+      ['u64', DataType.UInt64, 2n ** 63n + 5n],
+      ['f', DataType.Float, 1.5],
+      ['d', DataType.Double, -0.125],
+      ['b', DataType.Boolean, true],
+      ['s', DataType.String, 'Дверь'],
+      ['t', DataType.DateTime, 1_795_770_000_000],
+      ['bytes', DataType.Bytes, new Uint8Array([1, 2, 3])],
+      ['to-null', DataType.Double, null],
+    ];
+    // Two models fed the same changes: one through takeChanges + encodePayload, one through the fast path.
+    const changed = () => {
+      const set = new EdgeModel().defineDevice('d');
+      for (const [name, datatype] of specs) set.define(name, datatype, name === 'to-null' ? 3 : null, 1);
+      specs.forEach(([name, , value], index) => set.set(name, value as never, 1_795_770_000_000 + index));
+      return set;
+    };
+    for (const withDatatype of [false, true]) {
+      const reference = changed()
+        .takeChanges()
+        .map(({ omitDatatype: _, ...metric }) => (withDatatype ? metric : { ...metric, omitDatatype: true }));
+      assert.equal(reference.length, specs.length);
+      const fast = changed().takeChangesEncoded(1_795_770_000_999, withDatatype ? undefined : 42, withDatatype)!;
+      const expected = encodePayload({ timestamp: 1_795_770_000_999, ...(withDatatype ? {} : { seq: 42 }), metrics: reference });
+      assert.deepEqual(Buffer.from(fast), Buffer.from(expected), withDatatype ? 'stored form' : 'wire form');
+    }
+  });
+
+  it('refuses a value that does not fit the metric, changing nothing', async () => {
+    const { EdgeModel } = await import('../../protocols/sparkplug/metric-model.ts');
+    const set = new EdgeModel().defineDevice('d');
+    set.define('u8', DataType.UInt8, 1, 1);
+    assert.throws(() => set.set('u8', 300, 2), /metric "u8": UInt8 value 300 is outside 0..255/);
+    assert.equal(set.get('u8')?.value, 1);
+    assert.equal(set.pendingChanges, 0);
+  });
+});
