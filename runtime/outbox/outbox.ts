@@ -1,0 +1,240 @@
+/**
+ * The capture outbox: sealed capture packages kept on disk until the central side has
+ * acknowledged them. SQLite (node:sqlite) in WAL mode with synchronous=FULL, packages as BLOBs
+ * (docs/outbox.md explains why not files). `accept` returns only once the package is durable:
+ * the session may then tell the person "done".
+ *
+ * At rest every package is additionally encrypted with its own random AES-256-GCM key, kept in a
+ * separate table. Removal is a crypto-erase: the key row goes first, then the data; with
+ * secure_delete on and the WAL truncated, neither key nor bytes stay on disk. A package is
+ * erased only on the central acknowledgement, never on an MQTT PUBACK.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { Clock } from '../../hal/clock.ts';
+import { fromSqliteError, OutboxError } from './outbox-errors.ts';
+
+export interface OutboxLimits {
+  /** Total stored bytes above which new packages (and sessions) are refused. */
+  maxBytes: number;
+  /** Packages older than this are reported overdue (never dropped). */
+  maxAgeMs: number;
+}
+
+export interface OutboxItem {
+  packageId: string;
+  bytes: number;
+  createdAt: number;
+  attempts: number;
+  lastAttemptAt?: number;
+}
+
+export interface OutboxStats {
+  depth: number;
+  bytes: number;
+  oldestAt?: number;
+  overdue: number;
+}
+
+export interface OpenResult {
+  /** Where a corrupt outbox was moved, when one was found at start-up. */
+  quarantined?: string;
+  reason?: string;
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export class Outbox {
+  readonly #dir: string;
+  readonly #clock: Clock;
+  readonly #limits: OutboxLimits;
+  #db: DatabaseSync | undefined;
+
+  constructor(dir: string, clock: Clock, limits: OutboxLimits) {
+    this.#dir = dir;
+    this.#clock = clock;
+    this.#limits = limits;
+  }
+
+  get path(): string {
+    return join(this.#dir, 'outbox.db');
+  }
+
+  /** Opens (creating) the outbox; a corrupt one is quarantined and replaced by a fresh one. */
+  open(): OpenResult {
+    mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    try {
+      this.#db = this.openChecked();
+      return {};
+    } catch (error) {
+      const reason = error instanceof OutboxError ? error.message : String(error);
+      const quarantined = this.quarantine();
+      this.#db = this.openChecked();
+      return { quarantined, reason };
+    }
+  }
+
+  close(): void {
+    if (this.#db?.isOpen) this.#db.close();
+    this.#db = undefined;
+  }
+
+  /** Whether a new session may start: refused with a reason when the quota is used up. */
+  admission(expectedBytes: number): { ok: true } | { ok: false; reason: string } {
+    const { bytes } = this.stats();
+    if (bytes + expectedBytes > this.#limits.maxBytes) {
+      return { ok: false, reason: `outbox holds ${bytes} of ${this.#limits.maxBytes} bytes; ${expectedBytes} more do not fit until captures are delivered` };
+    }
+    return { ok: true };
+  }
+
+  /**
+   * Stores a sealed package durably (fsynced when this returns). Throws OutboxError: EQUOTA
+   * when over the quota, EEXIST for a package id already stored, ENOSPC / EIO from the disk.
+   * Nothing already accepted is touched by a failure.
+   */
+  accept(packageId: string, sealed: Uint8Array): void {
+    const db = this.db();
+    const admission = this.admission(sealed.byteLength);
+    if (!admission.ok) throw new OutboxError('EQUOTA', admission.reason);
+    const key = randomBytes(32);
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, iv);
+    cipher.setAAD(Buffer.from(packageId));
+    const data = Buffer.concat([iv, cipher.update(sealed), cipher.final(), cipher.getAuthTag()]);
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare('INSERT INTO packages (package_id, created_at, bytes, attempts) VALUES (?, ?, ?, 0)').run(packageId, this.#clock.now(), sealed.byteLength);
+      db.prepare('INSERT INTO package_keys (package_id, key) VALUES (?, ?)').run(packageId, key);
+      db.prepare('INSERT INTO package_data (package_id, data) VALUES (?, ?)').run(packageId, data);
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw fromSqliteError(error, `accepting package ${packageId}`);
+    } finally {
+      key.fill(0);
+    }
+  }
+
+  /** The sealed package bytes as accepted. */
+  read(packageId: string): Uint8Array {
+    const db = this.db();
+    const row = db
+      .prepare('SELECT k.key AS key, d.data AS data FROM package_keys k JOIN package_data d USING (package_id) WHERE package_id = ?')
+      .get(packageId) as { key: Uint8Array; data: Uint8Array } | undefined;
+    if (!row) throw new OutboxError('ENOENT', `no package ${packageId}`);
+    const data = Buffer.from(row.data);
+    const decipher = createDecipheriv('aes-256-gcm', row.key, data.subarray(0, IV_BYTES));
+    decipher.setAAD(Buffer.from(packageId));
+    decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+    try {
+      return Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+    } catch (error) {
+      throw new OutboxError('ECORRUPT', `package ${packageId} does not authenticate at rest`, { cause: error });
+    }
+  }
+
+  /** Oldest first: the upload order. */
+  pending(limit = 100): OutboxItem[] {
+    const rows = this.db()
+      .prepare('SELECT package_id, created_at, bytes, attempts, last_attempt_at FROM packages ORDER BY created_at, rowid LIMIT ?')
+      .all(limit) as Array<{ package_id: string; created_at: number; bytes: number; attempts: number; last_attempt_at: number | null }>;
+    return rows.map((row) => ({
+      packageId: row.package_id,
+      createdAt: row.created_at,
+      bytes: row.bytes,
+      attempts: row.attempts,
+      ...(row.last_attempt_at === null ? {} : { lastAttemptAt: row.last_attempt_at }),
+    }));
+  }
+
+  has(packageId: string): boolean {
+    return this.db().prepare('SELECT 1 FROM packages WHERE package_id = ?').get(packageId) !== undefined;
+  }
+
+  markAttempt(packageId: string): void {
+    this.db().prepare('UPDATE packages SET attempts = attempts + 1, last_attempt_at = ? WHERE package_id = ?').run(this.#clock.now(), packageId);
+  }
+
+  /**
+   * Crypto-erase after the central acknowledgement: the key first (the data is unreadable from
+   * that commit on), then the data, then the WAL is truncated so no old page copy survives.
+   * Returns false when the package was not (or no longer) here: acknowledgements may repeat.
+   */
+  erase(packageId: string): boolean {
+    const db = this.db();
+    try {
+      const removedKey = db.prepare('DELETE FROM package_keys WHERE package_id = ?').run(packageId).changes;
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare('DELETE FROM package_data WHERE package_id = ?').run(packageId);
+      const removed = db.prepare('DELETE FROM packages WHERE package_id = ?').run(packageId).changes;
+      db.exec('COMMIT');
+      db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      return Number(removed) + Number(removedKey) > 0;
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw fromSqliteError(error, `erasing package ${packageId}`);
+    }
+  }
+
+  stats(): OutboxStats {
+    const db = this.db();
+    const row = db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, MIN(created_at) AS oldest FROM packages').get() as {
+      n: number;
+      b: number;
+      oldest: number | null;
+    };
+    const overdueBefore = this.#clock.now() - this.#limits.maxAgeMs;
+    const overdue = (db.prepare('SELECT COUNT(*) AS n FROM packages WHERE created_at < ?').get(overdueBefore) as { n: number }).n;
+    return { depth: row.n, bytes: row.b, ...(row.oldest === null ? {} : { oldestAt: row.oldest }), overdue };
+  }
+
+  private db(): DatabaseSync {
+    if (!this.#db) throw new OutboxError('EIO', 'the outbox is not open');
+    return this.#db;
+  }
+
+  private openChecked(): DatabaseSync {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(this.path);
+      db.exec(`
+        PRAGMA journal_mode = WAL;
+        PRAGMA synchronous = FULL;
+        PRAGMA secure_delete = ON;
+        PRAGMA foreign_keys = ON;`);
+      const check = db.prepare('PRAGMA quick_check').all() as Array<{ quick_check: string }>;
+      if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
+        throw new OutboxError('ECORRUPT', `quick_check: ${check.map((row) => row.quick_check).join('; ').slice(0, 300)}`);
+      }
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS packages (
+          package_id TEXT PRIMARY KEY,
+          created_at INTEGER NOT NULL,
+          bytes INTEGER NOT NULL,
+          attempts INTEGER NOT NULL,
+          last_attempt_at INTEGER
+        );
+        CREATE TABLE IF NOT EXISTS package_keys (package_id TEXT PRIMARY KEY, key BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS package_data (package_id TEXT PRIMARY KEY, data BLOB NOT NULL);`);
+      return db;
+    } catch (error) {
+      if (db?.isOpen) db.close();
+      throw error instanceof OutboxError ? error : fromSqliteError(error, 'opening the outbox');
+    }
+  }
+
+  /** Moves the outbox files aside (never deletes them: someone may recover captures from them). */
+  private quarantine(): string {
+    const target = join(this.#dir, 'quarantine', new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-'));
+    mkdirSync(target, { recursive: true, mode: 0o700 });
+    for (const suffix of ['', '-wal', '-shm']) {
+      const file = `${this.path}${suffix}`;
+      if (existsSync(file)) renameSync(file, join(target, `outbox.db${suffix}`));
+    }
+    return target;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The capture outbox: durable accept, read back, crypto-erase, quota, corrupt file quarantine,
+ * and a full disk (a real 2 MiB tmpfs) that refuses new packages without losing accepted ones.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterEach, describe, it } from 'node:test';
+import { Outbox } from '../../runtime/outbox/outbox.ts';
+import { OutboxError } from '../../runtime/outbox/outbox-errors.ts';
+import { FakeClock } from '../support/fake-clock.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshOutbox(limits = { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 }, dir = mkdtempSync(join(tmpdir(), 'outbox-'))) {
+  dirs.push(dir);
+  const clock = new FakeClock();
+  const outbox = new Outbox(dir, clock, limits);
+  return { outbox, clock, dir, opened: outbox.open() };
+}
+
+const isCode = (code: string) => (error: unknown) => error instanceof OutboxError && error.code === code;
+
+/** Every byte on disk in the outbox folder, to look for what must not be there. */
+function diskBytes(dir: string): Buffer {
+  return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith('outbox.db')).map((name) => readFileSync(join(dir, name))));
+}
+
+describe('outbox', () => {
+  it('keeps accepted packages across a reopen, oldest first, byte-identical', () => {
+    const { outbox, clock, dir } = freshOutbox();
+    const packages = [randomBytes(300_000), randomBytes(10), randomBytes(2_400_000)];
+    packages.forEach((bytes, index) => {
+      outbox.accept(`pkg-${index}`, bytes);
+      void clock.advance(1000);
+    });
+    outbox.close();
+    const again = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
+    assert.deepEqual(again.open(), {});
+    assert.deepEqual(again.pending().map((item) => [item.packageId, item.bytes]), [['pkg-0', 300_000], ['pkg-1', 10], ['pkg-2', 2_400_000]]);
+    packages.forEach((bytes, index) => assert.ok(Buffer.from(again.read(`pkg-${index}`)).equals(bytes)));
+    again.close();
+  });
+
+  it('stores packages encrypted at rest and crypto-erases them: neither key nor bytes stay on disk', () => {
+    const { outbox, dir } = freshOutbox();
+    const marker = Buffer.from('PLAINTEXT-MARKER-'.repeat(64));
+    outbox.accept('pkg-a', marker);
+    assert.equal(diskBytes(dir).includes(Buffer.from('PLAINTEXT-MARKER-PLAINTEXT')), false, 'plaintext on disk');
+    const stored = Buffer.from(
+      (outbox as unknown as { db(): { prepare(sql: string): { get(id: string): { data: Uint8Array } } } })
+        .db()
+        .prepare('SELECT data FROM package_data WHERE package_id = ?')
+        .get('pkg-a').data,
+    );
+    assert.ok(diskBytes(dir).includes(stored.subarray(100, 164)), 'the ciphertext should be on disk before the erase');
+    assert.equal(outbox.erase('pkg-a'), true);
+    assert.equal(outbox.erase('pkg-a'), false, 'a repeated acknowledgement erases nothing');
+    assert.equal(diskBytes(dir).includes(stored.subarray(100, 164)), false, 'ciphertext left on disk after erase');
+    assert.throws(() => outbox.read('pkg-a'), isCode('ENOENT'));
+    assert.equal(outbox.stats().depth, 0);
+    outbox.close();
+  });
+
+  it('refuses a package over the quota, and a duplicate id, keeping what it has', () => {
+    const { outbox } = freshOutbox({ maxBytes: 1_000_000, maxAgeMs: 1000 });
+    outbox.accept('one', randomBytes(600_000));
+    assert.deepEqual(outbox.admission(500_000).ok, false);
+    assert.throws(() => outbox.accept('two', randomBytes(500_000)), (error) => isCode('EQUOTA')(error) && /holds 600000 of 1000000 bytes/.test((error as Error).message));
+    assert.throws(() => outbox.accept('one', randomBytes(10)), isCode('EEXIST'));
+    assert.equal(outbox.read('one').byteLength, 600_000);
+    assert.equal(outbox.stats().depth, 1);
+    outbox.close();
+  });
+
+  it('reports packages older than maxAge as overdue without dropping them', async () => {
+    const { outbox, clock } = freshOutbox({ maxBytes: 1e9, maxAgeMs: 60_000 });
+    outbox.accept('old', randomBytes(10));
+    await clock.advance(61_000);
+    outbox.accept('new', randomBytes(10));
+    assert.deepEqual({ ...outbox.stats(), oldestAt: undefined }, { depth: 2, bytes: 20, oldestAt: undefined, overdue: 1 });
+    outbox.close();
+  });
+
+  it('quarantines a corrupt outbox file at start-up and works with a fresh one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-'));
+    writeFileSync(join(dir, 'outbox.db'), Buffer.concat([Buffer.from('SQLite format 3\0'), randomBytes(8192)]));
+    const { outbox, opened } = freshOutbox(undefined, dir);
+    assert.ok(opened.quarantined, 'nothing quarantined');
+    assert.match(opened.reason ?? '', /ECORRUPT|EIO/);
+    assert.ok(readdirSync(opened.quarantined!).includes('outbox.db'));
+    outbox.accept('after', randomBytes(100));
+    assert.equal(outbox.read('after').byteLength, 100);
+    outbox.close();
+  });
+
+  it('on a full disk refuses new packages with ENOSPC and loses nothing already accepted', (t) => {
+    if (process.getuid?.() !== 0) return t.diagnostic('needs root to mount a tmpfs') as undefined;
+    const mount = mkdtempSync(join(tmpdir(), 'outbox-tmpfs-'));
+    dirs.push(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
+    try {
+      const outbox = new Outbox(join(mount, 'outbox'), new FakeClock(), { maxBytes: 1e9, maxAgeMs: 1e9 });
+      outbox.open();
+      const kept = randomBytes(400_000);
+      outbox.accept('kept', kept);
+      let refused: unknown;
+      for (let i = 0; i < 20 && !refused; i += 1) {
+        try {
+          outbox.accept(`filler-${i}`, randomBytes(300_000));
+        } catch (error) {
+          refused = error;
+        }
+      }
+      assert.ok(isCode('ENOSPC')(refused), `expected ENOSPC, got ${String(refused)}`);
+      assert.ok(Buffer.from(outbox.read('kept')).equals(kept), 'an accepted package was damaged by the full disk');
+      const depth = outbox.stats().depth;
+      outbox.close();
+      const reopened = new Outbox(join(mount, 'outbox'), new FakeClock(), { maxBytes: 1e9, maxAgeMs: 1e9 });
+      assert.deepEqual(reopened.open(), {});
+      assert.equal(reopened.stats().depth, depth);
+      assert.ok(Buffer.from(reopened.read('kept')).equals(kept));
+      reopened.close();
+    } finally {
+      execFileSync('umount', [mount]);
+    }
+  });
+});
