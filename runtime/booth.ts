@@ -21,6 +21,7 @@ import type { BoothLogger } from './logging/logger.ts';
 import { DoorGuard } from './safety/door-guard.ts';
 import type { RandomSource } from './supervisor/backoff.ts';
 import { Supervisor, type Component } from './supervisor/supervisor.ts';
+import { CaptureService } from './captures/capture-service.ts';
 import { BoothTelemetry } from './telemetry/booth-telemetry.ts';
 import { CommandExecutor } from './telemetry/command-executor.ts';
 
@@ -37,6 +38,7 @@ export interface BoothStatus {
   uptimeMs: number;
   door: { state: string; fireAlarm: boolean };
   sparkplug: { state: string; broker?: string; bdSeq?: number; storedMessages: number; droppedMessages: number };
+  outbox?: { depth: number; bytes: number; oldestAt?: number; overdue: number };
   devices: Awaited<ReturnType<DeviceManager['health']>>;
   components: ReturnType<Supervisor['status']>;
 }
@@ -56,6 +58,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   readonly control: ControlServer;
   readonly supervisor: Supervisor;
   readonly sparkplug: { model: EdgeModel; store: SessionStore; node: EdgeNode; telemetry: BoothTelemetry };
+  /** The capture path (outbox, sealing, uploads); undefined when the manifest has no `captures`. */
+  readonly captures: CaptureService | undefined;
   #broker: EmbeddedBroker | undefined;
   #brokerUrl: string | undefined;
   #startedAt = 0;
@@ -92,6 +96,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       maxLockSeconds: config.door.maxLockSeconds,
       lockTimeoutMs: config.door.lockTimeoutMs,
     });
+    this.captures = config.captures ? new CaptureService({ config, clock, audit: this.audit, logger }) : undefined;
     this.sparkplug = this.buildSparkplug(dependencies);
     this.control = new ControlServer(join(config.stateDir, 'boothd.sock'), logger.child({ component: 'control' }));
     this.registerControlCommands();
@@ -101,6 +106,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       .add(this.devicesComponent())
       .add(this.brokerComponent())
       .add(this.telemetryComponent())
+      .add(this.capturesComponent())
       .add(this.controlComponent());
   }
 
@@ -127,6 +133,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       uptimeMs: this.clock.now() - this.#startedAt,
       door: { state: this.door.state, fireAlarm: this.door.fireAlarmActive },
       sparkplug: this.sparkplugStatus(),
+      ...(this.captures ? { outbox: this.captures.stats() } : {}),
       devices: await this.devices.health(),
       components: this.supervisor.status(),
     };
@@ -211,6 +218,7 @@ export class Booth extends EventEmitter<BoothEvents> {
         storePending: () => store.stats().pending,
         storeDropped: () => store.stats().dropped,
       },
+      ...(this.captures ? { outbox: () => this.captures!.stats() } : {}),
     });
     return { model, store, node, telemetry };
   }
@@ -247,6 +255,14 @@ export class Booth extends EventEmitter<BoothEvents> {
     };
   }
 
+  private capturesComponent(): Component {
+    return {
+      name: 'captures',
+      start: async () => this.captures?.start(this.brokerUrl!),
+      stop: async () => this.captures?.stop(),
+    };
+  }
+
   private controlComponent(): Component {
     return { name: 'control', start: () => this.control.start(), stop: () => this.control.stop() };
   }
@@ -258,6 +274,10 @@ export class Booth extends EventEmitter<BoothEvents> {
     this.control.register('door.lock', 'lock the door {reason} (refused when unsafe)', async (args) => {
       await this.door.lock(reasonOf(args, 'control socket'));
       return { state: this.door.state };
+    });
+    this.control.register('outbox.status', 'capture outbox depth, bytes and pending packages (ids and sizes only)', () => {
+      if (!this.captures) throw new Error('this booth has no capture path (no `captures` in the manifest)');
+      return { ...this.captures.stats(), pending: this.captures.outbox.pending(100) };
     });
     this.control.register('door.unlock', 'release the door {reason}; always accepted', async (args) => {
       await this.door.release(reasonOf(args, 'control socket'));

@@ -8,6 +8,7 @@ import { systemClock } from '../hal/clock.ts';
 import { simControlCommands } from '../simulator/control-hooks.ts';
 import { PrimaryHost } from '../simulator/central/primary-host.ts';
 import { DemoVisit } from '../simulator/scenarios/demo-visit.ts';
+import { syntheticPackage } from '../simulator/captures/synthetic-package.ts';
 import { Booth } from './booth.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfigFile } from './config/load.ts';
@@ -75,7 +76,14 @@ async function main(): Promise<number> {
 
   const format = process.env.BOOTH_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const logger = createLogger({ level: loaded.config.log.level, pretty: format === 'pretty', base: { booth: loaded.config.booth.id } });
-  const booth = new Booth(loaded, { clock: systemClock, logger });
+  let booth: Booth;
+  try {
+    booth = new Booth(loaded, { clock: systemClock, logger });
+  } catch (error) {
+    // e.g. a capture key file that is missing or of the wrong type: nothing has been touched yet.
+    process.stderr.write(`boothd: cannot start: ${(error as Error).message}\n`);
+    return EXIT_CONFIG;
+  }
   const demo = values.demo ? new DemoVisit(booth.devices.devices, { clock: systemClock, logger: logger.child({ component: 'demo' }), door: booth.door }) : undefined;
 
   let central: PrimaryHost | undefined;
@@ -98,6 +106,16 @@ async function main(): Promise<number> {
   for (const command of simControlCommands(booth.devices.devices)) booth.control.register(command.command, command.describe, command.handler);
   if (booth.devices.devices.every((device) => device.compatible.startsWith('sim,'))) {
     // Fault injection for tests and booth-rig; only on an all-simulated booth.
+    const captures = booth.captures;
+    if (captures) {
+      booth.control.register('captures.submit-synthetic', 'seal and store a synthetic package {captures, bytes}; answers once durable', (args) => {
+        const count = Number(args.captures ?? 1);
+        const bytes = Number(args.bytes ?? 100_000);
+        if (!Number.isInteger(count) || count < 1 || count > 256) throw new Error('args.captures must be an integer 1..256');
+        if (!Number.isInteger(bytes) || bytes < 1 || bytes > 64 * 1024 * 1024) throw new Error('args.bytes must be an integer 1..67108864');
+        return captures.submit(syntheticPackage({ boothId: loaded.config.booth.id, now: Date.now(), captures: count, captureBytes: bytes }));
+      });
+    }
     booth.control.register('sim.crash', 'throw an uncaught exception inside boothd', () => {
       setImmediate(() => {
         throw new Error('injected crash (sim.crash)');

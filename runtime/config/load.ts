@@ -70,6 +70,11 @@ export function parseConfig(text: string, file: string, options: LoadOptions): L
   const env = options.env ?? {};
   // A relative stateDir in the file is relative to the file; one from the environment, to the caller.
   config.stateDir = resolve(env.BOOTH_STATE_DIR ? process.cwd() : dirname(resolve(file)), config.stateDir);
+  if (config.captures) {
+    // Key files, like stateDir, are relative to the manifest.
+    config.captures.boothKeyFile = resolve(dirname(resolve(file)), config.captures.boothKeyFile);
+    config.captures.centralPublicKeyFile = resolve(dirname(resolve(file)), config.captures.centralPublicKeyFile);
+  }
   const devices = resolveDevices(config, options.registry, file);
   return { file, config, devices };
 }

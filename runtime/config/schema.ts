@@ -82,6 +82,27 @@ export const boothConfigSchema = z
       })
       .strict()
       .default({ storeMaxBytes: 16 * 1024 * 1024, storeMaxAgeSeconds: 7 * 24 * 3600, replayPerSecond: 50, dataBatchMs: 50, rebirthDebounceMs: 2000, sampleSeconds: 10 }),
+    captures: z
+      .object({
+        /** The booth's Ed25519 signing key (PKCS8 PEM); relative to the manifest's folder. */
+        boothKeyFile: z.string().min(1),
+        /** The central side's X25519 public key (SPKI PEM) every package is encrypted to. */
+        centralPublicKeyFile: z.string().min(1),
+        maxChunkBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(131_072),
+        maxInFlightBytes: z.number().int().min(1024).default(1024 * 1024),
+        ackTimeoutSeconds: z.number().min(1).max(3600).default(30),
+        /** MQTT version of the capture connection; 4 with the embedded broker (it speaks no 5). */
+        mqttProtocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
+      })
+      .strict()
+      .optional(),
+    outbox: z
+      .object({
+        maxBytes: z.number().int().min(1024 * 1024).default(2 * 1024 ** 3),
+        maxAgeHours: z.number().min(0.01).default(72),
+      })
+      .strict()
+      .default({ maxBytes: 2 * 1024 ** 3, maxAgeHours: 72 }),
     door: z
       .object({
         maxLockSeconds: z.number().int().min(1).max(3600).default(600),

@@ -32,7 +32,16 @@ export interface BoothTelemetryOptions {
   sampleMs: number;
   counters: NodeCounters;
   logger: { warn(object: object, message?: string): void };
+  /** Outbox figures, when the booth has a capture path. */
+  outbox?: () => { depth: number; bytes: number; oldestAt?: number; overdue: number };
 }
+
+const OUTBOX_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
+  ['Outbox/Depth', DataType.UInt32, 0],
+  ['Outbox/Bytes', DataType.UInt64, 0n],
+  ['Outbox/Oldest Age s', DataType.Int64, 0n],
+  ['Outbox/Overdue', DataType.UInt32, 0],
+];
 
 const NODE_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
   ['Node/Uptime s', DataType.Int64, 0n],
@@ -63,6 +72,7 @@ export class BoothTelemetry {
     this.#lag = monitorEventLoopDelay({ resolution: 10 });
     const now = clock.now();
     for (const [name, datatype, initial] of NODE_METRICS) model.node.define(name, datatype, initial, now);
+    if (options.outbox) for (const [name, datatype, initial] of OUTBOX_METRICS) model.node.define(name, datatype, initial, now);
     for (const device of devices.devices) {
       const metrics = model.defineDevice(device.id);
       for (const spec of [...COMMON_DEVICE_METRICS, ...classMetrics(device)]) {
@@ -113,6 +123,18 @@ export class BoothTelemetry {
     node('Errors/Bad Messages', BigInt(counters.badMessages()));
     node('Store/Pending', counters.storePending());
     node('Store/Dropped', BigInt(counters.storeDropped()));
+    let outbox: ReturnType<NonNullable<BoothTelemetryOptions['outbox']>> | undefined;
+    try {
+      outbox = this.#options.outbox?.();
+    } catch {
+      outbox = undefined; // not open yet, or failing: the outbox reports its own errors
+    }
+    if (outbox) {
+      node('Outbox/Depth', outbox.depth);
+      node('Outbox/Bytes', BigInt(outbox.bytes));
+      node('Outbox/Oldest Age s', BigInt(outbox.oldestAt === undefined ? 0 : Math.floor((now - outbox.oldestAt) / 1000)));
+      node('Outbox/Overdue', outbox.overdue);
+    }
     this.#sampler = clock.setTimeout(() => this.sample(), sampleMs);
   }
 

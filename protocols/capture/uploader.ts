@@ -1,0 +1,210 @@
+/**
+ * Uploads sealed capture packages from the outbox to the central side: one package at a time,
+ * oldest first, split into chunks published at QoS 1 with a bound on the bytes in flight. A
+ * package leaves the outbox only when the central side acknowledges the whole of it — an ack
+ * that may arrive late, after a reconnect or even after a restart of boothd (it is honoured
+ * whenever it comes). A resume request re-sends just the missing chunks; a rejection or a
+ * silent central side puts the package on a backoff and the next one goes. The MQTT client
+ * reconnects by itself; nothing here blocks the event loop for long (one chunk at a time).
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Clock } from '../../hal/clock.ts';
+import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChunks } from './transfer-codec.ts';
+
+export interface UploadSource {
+  /** Oldest first. */
+  pending(limit: number): Array<{ packageId: string; attempts: number }>;
+  read(packageId: string): Uint8Array;
+  markAttempt(packageId: string): void;
+  /** Crypto-erase on the central acknowledgement; false when the package is not (or no longer) here. */
+  erase(packageId: string): boolean;
+}
+
+export interface UploaderLogger {
+  debug(object: object, message?: string): void;
+  info(object: object, message?: string): void;
+  warn(object: object, message?: string): void;
+}
+
+export interface UploaderOptions {
+  boothId: string;
+  source: UploadSource;
+  clock: Clock;
+  logger: UploaderLogger;
+  maxChunkBytes: number;
+  maxInFlightBytes: number;
+  /** How long to wait for the central verdict once every chunk is with the broker. */
+  ackTimeoutMs: number;
+  retry: { initialMs: number; maxMs: number };
+  protocolVersion: 4 | 5;
+  connect?: (url: string, options: IClientOptions) => MqttClient;
+  mqttOptions?: Partial<IClientOptions>;
+}
+
+type Verdict = { kind: 'accepted' } | { kind: 'rejected'; reason: string } | { kind: 'resume'; missing: number[] } | { kind: 'timeout' };
+
+export interface UploaderEvents {
+  accepted: [packageId: string];
+  rejected: [packageId: string, reason: string];
+}
+
+export class CaptureUploader extends EventEmitter<UploaderEvents> {
+  readonly #options: UploaderOptions;
+  #client: MqttClient | undefined;
+  #pumping = false;
+  #stopped = true;
+  /** Packages on backoff after a rejection or a silent central side: id → time to try again. */
+  readonly #cooldown = new Map<string, number>();
+  #waiting: { packageId: string; settle: (verdict: Verdict) => void } | undefined;
+
+  constructor(options: UploaderOptions) {
+    super();
+    this.#options = options;
+  }
+
+  start(brokerUrl: string): void {
+    const { boothId, protocolVersion, connect, mqttOptions } = this.#options;
+    this.#stopped = false;
+    const client = (connect ?? ((url, options) => mqtt.connect(url, options)))(brokerUrl, {
+      clientId: `${boothId}.captures`,
+      protocolVersion,
+      clean: true,
+      reconnectPeriod: 2000,
+      connectTimeout: 10_000,
+      ...mqttOptions,
+    });
+    this.#client = client;
+    client.on('connect', () => {
+      void client.subscribeAsync([ackTopic(boothId), resumeTopic(boothId)], { qos: 1 }).then(
+        () => this.pump(),
+        (error: unknown) => this.#options.logger.warn({ err: error }, 'capture uploads: subscribe failed'),
+      );
+    });
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('error', (error) => this.#options.logger.warn({ err: error }, `capture uploads: MQTT error: ${error.message}`));
+  }
+
+  /** A new package is durable in the outbox. */
+  kick(): void {
+    void this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#waiting?.settle({ kind: 'timeout' });
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.endAsync(true);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.#pumping || this.#stopped) return;
+    this.#pumping = true;
+    try {
+      for (let next = this.nextPackage(); next && this.#client?.connected && !this.#stopped; next = this.nextPackage()) {
+        await this.upload(next.packageId, next.attempts);
+      }
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, `capture uploads paused: ${(error as Error).message}`);
+    } finally {
+      this.#pumping = false;
+    }
+    const retryAt = Math.min(...this.#cooldown.values());
+    if (Number.isFinite(retryAt) && !this.#stopped) {
+      this.#options.clock.setTimeout(() => void this.pump(), Math.max(0, retryAt - this.#options.clock.now()));
+    }
+  }
+
+  private nextPackage(): { packageId: string; attempts: number } | undefined {
+    const now = this.#options.clock.now();
+    return this.#options.source.pending(64).find((item) => (this.#cooldown.get(item.packageId) ?? 0) <= now);
+  }
+
+  private async upload(packageId: string, attempts: number): Promise<void> {
+    const { source, boothId, maxChunkBytes, logger } = this.#options;
+    const chunks = splitIntoChunks(packageId, source.read(packageId), maxChunkBytes);
+    source.markAttempt(packageId);
+    logger.debug({ packageId, chunks: chunks.length, attempt: attempts + 1 }, `uploading package ${packageId} in ${chunks.length} chunks`);
+    let toSend = chunks.map((_, index) => index);
+    for (let round = 0; round < 5; round += 1) {
+      const verdict = this.awaitVerdict(packageId);
+      await this.publishChunks(chunkTopic(boothId, packageId), chunks, toSend);
+      const result = await verdict;
+      if (result.kind === 'accepted') {
+        this.#cooldown.delete(packageId);
+        source.erase(packageId);
+        logger.info({ packageId }, `package ${packageId} accepted by central and erased`);
+        this.emit('accepted', packageId);
+        return;
+      }
+      if (result.kind === 'resume') {
+        toSend = result.missing.filter((index) => index < chunks.length);
+        continue;
+      }
+      if (result.kind === 'rejected') {
+        logger.warn({ packageId, reason: result.reason }, `central rejected package ${packageId}: ${result.reason}`);
+        this.emit('rejected', packageId, result.reason);
+      } else {
+        logger.warn({ packageId }, `no verdict from central for package ${packageId}; trying later`);
+      }
+      break;
+    }
+    const { initialMs, maxMs } = this.#options.retry;
+    this.#cooldown.set(packageId, this.#options.clock.now() + Math.min(maxMs, initialMs * 2 ** Math.min(attempts, 16)));
+  }
+
+  /** QoS 1 publishes, never more than maxInFlightBytes waiting for their PUBACK. */
+  private async publishChunks(topic: string, chunks: Uint8Array[], indexes: number[]): Promise<void> {
+    const inFlight = new Set<Promise<unknown>>();
+    let inFlightBytes = 0;
+    for (const index of indexes) {
+      const chunk = chunks[index]!;
+      while (inFlight.size > 0 && inFlightBytes + chunk.byteLength > this.#options.maxInFlightBytes) await Promise.race(inFlight);
+      const client = this.#client;
+      if (!client?.connected) throw new Error('broker connection lost');
+      inFlightBytes += chunk.byteLength;
+      const sent: Promise<unknown> = client.publishAsync(topic, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), { qos: 1 }).finally(() => {
+        inFlight.delete(sent);
+        inFlightBytes -= chunk.byteLength;
+      });
+      inFlight.add(sent);
+    }
+    await Promise.all(inFlight);
+  }
+
+  private awaitVerdict(packageId: string): Promise<Verdict> {
+    return new Promise((resolve) => {
+      const timer = this.#options.clock.setTimeout(() => settle({ kind: 'timeout' }), this.#options.ackTimeoutMs);
+      const settle = (verdict: Verdict) => {
+        timer.cancel();
+        if (this.#waiting?.packageId === packageId) this.#waiting = undefined;
+        resolve(verdict);
+      };
+      this.#waiting = { packageId, settle };
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const { boothId, logger, source } = this.#options;
+    if (topic === ackTopic(boothId)) {
+      const ack = parseAck(payload);
+      if (!ack.ok) return logger.warn({ reason: ack.reason }, `ignoring malformed capture ack: ${ack.reason}`);
+      const { packageId, status, reason } = ack.value;
+      if (this.#waiting?.packageId === packageId) {
+        this.#waiting.settle(status === 'accepted' ? { kind: 'accepted' } : { kind: 'rejected', reason: reason ?? 'no reason given' });
+      } else if (status === 'accepted' && source.erase(packageId)) {
+        // A late acknowledgement (after a timeout, a reconnect or a restart) still counts.
+        this.#cooldown.delete(packageId);
+        logger.info({ packageId }, `late acknowledgement: package ${packageId} erased`);
+        this.emit('accepted', packageId);
+      }
+      return;
+    }
+    if (topic === resumeTopic(boothId)) {
+      const resume = parseResume(payload);
+      if (!resume.ok) return logger.warn({ reason: resume.reason }, `ignoring malformed resume request: ${resume.reason}`);
+      if (this.#waiting?.packageId === resume.value.packageId) this.#waiting.settle({ kind: 'resume', missing: resume.value.missing });
+    }
+  }
+}

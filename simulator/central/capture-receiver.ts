@@ -1,0 +1,215 @@
+/**
+ * The central side of capture uploads, as the central system would run it: receives chunks
+ * (several receivers may share the load through an MQTT shared subscription — they meet in the
+ * output folder, which is also the de-duplication record), reassembles, verifies the booth's
+ * signature, decrypts with the central key, checks the package, writes it as one folder per
+ * package (one file per capture + manifest.json), then acknowledges. A package id already
+ * stored is acknowledged again but never stored twice: exactly once per package and capture.
+ */
+import { createHash, type KeyObject } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { decodeSealed, type CaptureCrypto } from '../../protocols/capture/crypto-provider.ts';
+import { decodeCapturePackage, type CapturePackage } from '../../protocols/capture/package-codec.ts';
+import { ackTopic, CHUNK_TOPIC_FILTER, decodeChunk, encodeAck, parseCaptureTopic, Reassembly, resumeTopic, encodeResume, type Chunk } from '../../protocols/capture/transfer-codec.ts';
+
+export interface ReceiverReport {
+  event: 'stored' | 'duplicate' | 'rejected' | 'resume';
+  boothId: string;
+  packageId: string;
+  detail: string;
+}
+
+export interface CaptureReceiverOptions {
+  brokerUrl: string;
+  outDir: string;
+  crypto: CaptureCrypto;
+  /** The booth's signature key, or undefined for a booth central does not know. */
+  boothKey(boothId: string): KeyObject | undefined;
+  /** Share the load with other receivers: `$share/<group>/…`. */
+  shareGroup?: string;
+  protocolVersion?: 4 | 5;
+  /** Ask for missing chunks after this long without a new one. */
+  resumeAfterMs?: number;
+  report(report: ReceiverReport): void;
+}
+
+const EXTENSIONS = { GRAY8_RAW: 'gray', PNG: 'png', JPEG: 'jpg' } as const;
+
+export class CaptureReceiver {
+  readonly #options: CaptureReceiverOptions;
+  readonly #resumeTimers = new Map<string, NodeJS.Timeout>();
+  #client: MqttClient | undefined;
+
+  constructor(options: CaptureReceiverOptions) {
+    this.#options = options;
+    mkdirSync(join(options.outDir, '.incoming'), { recursive: true });
+  }
+
+  async start(): Promise<void> {
+    const { brokerUrl, shareGroup, protocolVersion } = this.#options;
+    const filter = shareGroup ? `$share/${shareGroup}/${CHUNK_TOPIC_FILTER}` : CHUNK_TOPIC_FILTER;
+    const client = mqtt.connect(brokerUrl, { protocolVersion: protocolVersion ?? 4, clean: true, reconnectPeriod: 1000 });
+    this.#client = client;
+    client.on('message', (topic, payload) => void this.onChunk(topic, payload));
+    client.on('connect', () => void client.subscribeAsync(filter, { qos: 1 }));
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    await client.subscribeAsync(filter, { qos: 1 });
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.#resumeTimers.values()) clearTimeout(timer);
+    this.#resumeTimers.clear();
+    await this.#client?.endAsync(true);
+    this.#client = undefined;
+  }
+
+  /** Handles one chunk message; exposed so tests can feed crafted bytes. */
+  async onChunk(topic: string, payload: Buffer): Promise<void> {
+    const parsed = parseCaptureTopic(topic);
+    if (!parsed.ok || parsed.value.kind !== 'chunk') return;
+    const { boothId, packageId } = parsed.value;
+    let chunk: Chunk;
+    try {
+      chunk = decodeChunk(payload);
+      if (chunk.packageId !== packageId) throw new Error(`chunk is for package ${chunk.packageId}, topic says ${packageId}`);
+    } catch (error) {
+      return this.reject(boothId, packageId, `bad chunk: ${(error as Error).message}`);
+    }
+    const stored = join(this.#options.outDir, packageId);
+    if (existsSync(stored)) return this.duplicate(boothId, packageId, chunk);
+    const incoming = join(this.#options.outDir, '.incoming', packageId);
+    mkdirSync(incoming, { recursive: true });
+    writeAtomically(join(incoming, `${chunk.index}.chunk`), payload);
+    const have = readdirSync(incoming).filter((name) => name.endsWith('.chunk')).length;
+    this.scheduleResume(boothId, packageId, incoming);
+    if (have < chunk.count) return;
+    this.clearResume(packageId);
+    await this.complete(boothId, packageId, incoming);
+  }
+
+  private async complete(boothId: string, packageId: string, incoming: string): Promise<void> {
+    let pkg: CapturePackage;
+    let sealedHash: string;
+    try {
+      const reassembly = new Reassembly({ packageId });
+      for (const name of readdirSync(incoming).filter((file) => file.endsWith('.chunk'))) reassembly.add(decodeChunk(readFileSync(join(incoming, name))));
+      const sealedBytes = reassembly.assemble();
+      sealedHash = createHash('sha256').update(sealedBytes).digest('hex');
+      const sealed = decodeSealed(sealedBytes);
+      if (sealed.header.packageId !== packageId) throw new Error(`sealed for package ${sealed.header.packageId}`);
+      const boothKey = this.#options.boothKey(boothId);
+      if (!boothKey) throw new Error(`unknown booth "${boothId}": no key to verify its signature`);
+      this.#options.crypto.verify(sealed, boothKey);
+      pkg = decodeCapturePackage(this.#options.crypto.open(sealed));
+      if (pkg.packageId !== packageId || pkg.boothId !== boothId) throw new Error(`package says ${pkg.boothId}/${pkg.packageId}`);
+    } catch (error) {
+      rmSync(incoming, { recursive: true, force: true });
+      return this.reject(boothId, packageId, (error as Error).message);
+    }
+    const stored = join(this.#options.outDir, packageId);
+    const staging = join(this.#options.outDir, '.incoming', `${packageId}.staging-${process.pid}`);
+    writePackage(staging, pkg, sealedHash);
+    try {
+      renameSync(staging, stored);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another receiver stored it first
+    }
+    rmSync(incoming, { recursive: true, force: true });
+    this.#options.report({ event: 'stored', boothId, packageId, detail: `${pkg.captures.length} captures` });
+    await this.ack(boothId, packageId, 'accepted');
+  }
+
+  private async duplicate(boothId: string, packageId: string, chunk: Chunk): Promise<void> {
+    const manifest = JSON.parse(readFileSync(join(this.#options.outDir, packageId, 'manifest.json'), 'utf8')) as { sealedSha256: string };
+    if (manifest.sealedSha256 !== Buffer.from(chunk.packageSha256).toString('hex')) {
+      return this.reject(boothId, packageId, 'package id already stored with different content');
+    }
+    // Only the last chunk triggers the answer, so one resent package gives one ack, not one per chunk.
+    if (chunk.index !== chunk.count - 1) return;
+    this.#options.report({ event: 'duplicate', boothId, packageId, detail: 'already stored; acknowledged again, not stored twice' });
+    await this.ack(boothId, packageId, 'accepted');
+  }
+
+  private async reject(boothId: string, packageId: string, reason: string): Promise<void> {
+    this.#options.report({ event: 'rejected', boothId, packageId, detail: reason });
+    await this.ack(boothId, packageId, 'rejected', reason);
+  }
+
+  private async ack(boothId: string, packageId: string, status: 'accepted' | 'rejected', reason?: string): Promise<void> {
+    const ack = status === 'rejected' ? { packageId, status, reason: reason ?? 'rejected' } : { packageId, status };
+    await this.#client?.publishAsync(ackTopic(boothId), Buffer.from(encodeAck(ack)), { qos: 1 }).catch(() => undefined);
+  }
+
+  private scheduleResume(boothId: string, packageId: string, incoming: string): void {
+    this.clearResume(packageId);
+    const timer = setTimeout(() => {
+      this.#resumeTimers.delete(packageId);
+      const chunks = readdirSync(incoming).filter((name) => name.endsWith('.chunk'));
+      const first = chunks[0];
+      if (!first) return;
+      const { count } = decodeChunk(readFileSync(join(incoming, first)));
+      const have = new Set(chunks.map((name) => Number(name.split('.')[0])));
+      const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !have.has(index));
+      if (missing.length === 0) return;
+      this.#options.report({ event: 'resume', boothId, packageId, detail: `asking for ${missing.length} missing chunks` });
+      void this.#client?.publishAsync(resumeTopic(boothId), Buffer.from(encodeResume({ packageId, missing })), { qos: 1 }).catch(() => undefined);
+    }, this.#options.resumeAfterMs ?? 5000);
+    timer.unref();
+    this.#resumeTimers.set(packageId, timer);
+  }
+
+  private clearResume(packageId: string): void {
+    clearTimeout(this.#resumeTimers.get(packageId));
+    this.#resumeTimers.delete(packageId);
+  }
+}
+
+/** One file per capture and a manifest (ids, kinds, sizes, hashes: nothing about the person). */
+function writePackage(dir: string, pkg: CapturePackage, sealedSha256: string): void {
+  mkdirSync(dir, { recursive: true });
+  const captures = pkg.captures.map((capture, index) => {
+    const file = `${String(index).padStart(2, '0')}-${capture.kind.toLowerCase()}-${capture.position}-a${capture.attempt}.${EXTENSIONS[capture.format]}`;
+    writeAtomically(join(dir, file), capture.image);
+    return {
+      captureId: capture.captureId,
+      file,
+      sha256: createHash('sha256').update(capture.image).digest('hex'),
+      bytes: capture.image.byteLength,
+      kind: capture.kind,
+      position: capture.position,
+      format: capture.format,
+      width: capture.width,
+      height: capture.height,
+      quality: capture.quality,
+      attempt: capture.attempt,
+    };
+  });
+  const manifest = {
+    packageId: pkg.packageId,
+    sessionId: pkg.sessionId,
+    boothId: pkg.boothId,
+    createdAtMs: pkg.createdAtMs,
+    outcome: pkg.outcome.result,
+    missingFingers: pkg.missingFingers,
+    sealedSha256,
+    captures,
+  };
+  writeAtomically(join(dir, 'manifest.json'), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  const fd = openSync(dir, 'r');
+  fsyncSync(fd);
+  closeSync(fd);
+}
+
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const temporary = `${path}.tmp-${process.pid}`;
+  const fd = openSync(temporary, 'w', 0o600);
+  try {
+    writeSync(fd, bytes);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temporary, path);
+}
