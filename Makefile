@@ -34,8 +34,12 @@ package-lock.json:
 debs:
 	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients
 
-run: deps
+run: deps var/keys/booth.key
 	bin/boothd --config $(CONFIG) --demo
+
+# The simulated booth's capture keys (booth signing pair, central encryption pair).
+var/keys/booth.key:
+	node scripts/generate-keys.ts --out var/keys --booth booth --central central
 
 typecheck: deps
 	tsc --noEmit -p tsconfig.json

@@ -27,6 +27,7 @@ function boothYaml(stateDir: string, url: string): string {
   const sim = readFileSync(join(ROOT, 'config', 'booth.sim.yaml'), 'utf8');
   return sim
     .replace(/^stateDir:.*$/m, `stateDir: ${stateDir}`)
+    .replace(/^captures:.*\n(  .*\n)+/m, '')
     .replace(/^mqtt:\n(  .*\n)+/m, `mqtt:\n  url: ${url}\n`)
     .replace(/^sparkplug:\n(  .*\n)+/m, 'sparkplug:\n  dataBatchMs: 0\n');
 }

@@ -31,7 +31,8 @@ export function distribution(samples: number[]): Distribution {
 
 function simBoothConfig(stateDir: string): string {
   const config = readFileSync(join(ROOT, 'config', 'booth.sim.yaml'), 'utf8');
-  return config.replace(/^stateDir:.*$/m, `stateDir: ${stateDir}`);
+  // The capture keys of the simulated booth live next to the repository's config, not here.
+  return config.replace(/^stateDir:.*$/m, `stateDir: ${stateDir}`).replace(/^captures:.*\n(  .*\n)+/m, '');
 }
 
 /** One boothd start: milliseconds from spawn to the two milestones, then a clean SIGTERM. */

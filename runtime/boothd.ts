@@ -6,7 +6,13 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../hal/clock.ts';
 import { simControlCommands } from '../simulator/control-hooks.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadPrivateKey, loadPublicKey } from '../protocols/capture/keys.ts';
+import { createX25519Crypto } from '../protocols/capture/x25519-aes-gcm.ts';
+import { CaptureReceiver } from '../simulator/central/capture-receiver.ts';
 import { PrimaryHost } from '../simulator/central/primary-host.ts';
+import type { BoothConfig as LoadedConfigType } from './config/schema.ts';
 import { DemoVisit } from '../simulator/scenarios/demo-visit.ts';
 import { syntheticPackage } from '../simulator/captures/synthetic-package.ts';
 import { Booth } from './booth.ts';
@@ -84,15 +90,29 @@ async function main(): Promise<number> {
     process.stderr.write(`boothd: cannot start: ${(error as Error).message}\n`);
     return EXIT_CONFIG;
   }
-  const demo = values.demo ? new DemoVisit(booth.devices.devices, { clock: systemClock, logger: logger.child({ component: 'demo' }), door: booth.door }) : undefined;
+  const serials = new Map<string, string>();
+  booth.devices.on('ready', (device, info) => serials.set(device.id, info.serial));
+  const captures = booth.captures;
+  const demo = values.demo
+    ? new DemoVisit(booth.devices.devices, {
+        clock: systemClock,
+        logger: logger.child({ component: 'demo' }),
+        door: booth.door,
+        boothId: loaded.config.booth.id,
+        serialOf: (id) => serials.get(id) ?? 'unknown',
+        ...(captures ? { submit: (pkg: Parameters<typeof captures.submit>[0]) => void captures.submit(pkg) } : {}),
+      })
+    : undefined;
 
   let central: PrimaryHost | undefined;
+  let receiver: CaptureReceiver | undefined;
   installProcessGuard(process, {
     releaseDoor: (reason) => booth.door.release(reason),
     shutdown: async (reason) => {
       await demo?.stop();
       await booth.shutdown(reason);
       await central?.stop();
+      await receiver?.stop();
       logger.info({ reason }, 'boothd stopped; door released');
     },
     onFatal: (error, origin) => logger.fatal({ err: error, origin }, `boothd ${origin}; releasing the door and exiting`),
@@ -106,7 +126,6 @@ async function main(): Promise<number> {
   for (const command of simControlCommands(booth.devices.devices)) booth.control.register(command.command, command.describe, command.handler);
   if (booth.devices.devices.every((device) => device.compatible.startsWith('sim,'))) {
     // Fault injection for tests and booth-rig; only on an all-simulated booth.
-    const captures = booth.captures;
     if (captures) {
       booth.control.register('captures.submit-synthetic', 'seal and store a synthetic package {captures, bytes}; answers once durable', (args) => {
         const count = Number(args.captures ?? 1);
@@ -134,9 +153,39 @@ async function main(): Promise<number> {
       report: (line) => (line.important ? centralLog.info({ topic: line.topic }, line.text) : centralLog.debug({ topic: line.topic }, line.text)),
     });
     await central.start();
+    receiver = await startDemoReceiver(loaded.config, booth.brokerUrl!, centralLog);
     demo.start();
   }
   return -1; // keep running until a signal
+}
+
+/**
+ * For the demo: the central receiver in this process, when the central private key lies next to
+ * the central public key the booth encrypts to (make run generates both into var/keys).
+ */
+async function startDemoReceiver(
+  config: LoadedConfigType,
+  brokerUrl: string,
+  log: { info(object: object, message: string): void; warn(object: object, message: string): void },
+): Promise<CaptureReceiver | undefined> {
+  if (!config.captures) return undefined;
+  const centralKey = join(dirname(config.captures.centralPublicKeyFile), 'central.key');
+  const boothPublic = config.captures.boothKeyFile.replace(/\.key$/, '.pub');
+  if (!existsSync(centralKey) || !existsSync(boothPublic)) return undefined;
+  const boothKey = loadPublicKey(boothPublic, 'booth');
+  const receiver = new CaptureReceiver({
+    brokerUrl,
+    outDir: join(config.stateDir, 'central-received'),
+    crypto: createX25519Crypto({ centralPrivateKey: loadPrivateKey(centralKey, 'central') }),
+    boothKey: (boothId) => (boothId === config.booth.id ? boothKey : undefined),
+    protocolVersion: 4,
+    report: (report) =>
+      report.event === 'rejected'
+        ? log.warn({ packageId: report.packageId }, `capture package ${report.packageId} REJECTED: ${report.detail}`)
+        : log.info({ packageId: report.packageId }, `capture package ${report.packageId} ${report.event}: ${report.detail}`),
+  });
+  await receiver.start();
+  return receiver;
 }
 
 main().then(

@@ -12,6 +12,8 @@ import { sleep } from '../../hal/clock.ts';
 import { SimFingerprintScanner } from '../devices/sim-fingerprint.ts';
 import { SimSensors } from '../devices/sim-sensors.ts';
 import { mulberry32 } from '../imaging/random.ts';
+import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
+import { VisitPackage } from '../captures/visit-package.ts';
 
 /** What the demo needs from the booth's door policy (the runtime's DoorGuard provides it). */
 export interface DemoDoor {
@@ -27,6 +29,11 @@ export interface DemoOptions {
   idleMs?: number;
   /** Play one visit only. */
   once?: boolean;
+  /** Hands the visit's capture package over (to the outbox); durable when it returns. */
+  submit?: (pkg: CapturePackage) => void;
+  boothId?: string;
+  /** The serial number a device reported when it was opened. */
+  serialOf?: (deviceId: string) => string;
 }
 
 const SLAPS: readonly Slap[] = ['right-four', 'left-four', 'two-thumbs'];
@@ -82,6 +89,8 @@ export class DemoVisit {
     const camera = this.ofClass<Camera>('camera');
     const pad = this.ofClass<SignaturePad>('signature-pad');
     const io = { signal, timeoutMs: 20_000 };
+    const visit = new VisitPackage(clock.now());
+    const by = (deviceId: string) => ({ deviceId, deviceSerial: this.#options.serialOf?.(deviceId) ?? 'unknown', startedAtMs: clock.now() });
 
     // Every person's fingers differ: give this one a plausible spread of qualities.
     const random = mulberry32(this.visits + 1);
@@ -97,7 +106,9 @@ export class DemoVisit {
     if (scanner) {
       await lighting?.setScene('fingerprint', io);
       for (const slap of SLAPS) {
+        const started = by(scanner.id);
         const capture = await scanner.captureSlap(slap, io);
+        visit.addSlap(slap, capture, started);
         const qualities = capture.fingers.map((finger) => `${finger.position}:${finger.quality}`).join(' ');
         logger.info(
           { slap, width: capture.image.width, height: capture.image.height, live: capture.liveness.live },
@@ -107,7 +118,9 @@ export class DemoVisit {
     }
     if (camera) {
       await lighting?.setScene('portrait', io);
+      const started = by(camera.id);
       const portrait = await camera.capture(io);
+      visit.addPortrait(portrait, started);
       logger.info(
         { width: portrait.width, height: portrait.height, bytes: portrait.jpeg.byteLength, checks: portrait.checks },
         `captured portrait ${portrait.width}x${portrait.height} JPEG (${Math.round(portrait.jpeg.byteLength / 1024)} KiB)`,
@@ -115,10 +128,16 @@ export class DemoVisit {
     }
     if (pad) {
       await lighting?.setScene('welcome', io);
+      const started = by(pad.id);
       const signature = await pad.collect('Please sign here', io);
+      visit.addSignature(signature, started, clock.now());
       logger.info({ samples: signature.samples.length, bytes: signature.png.byteLength }, `captured signature: ${signature.samples.length} pen samples`);
     }
 
+    if (this.#options.submit) {
+      this.#options.submit(visit.build(this.#options.boothId ?? 'demo', 'en', clock.now()));
+      logger.info({ packageId: visit.packageId }, `capture package ${visit.packageId} sealed and stored in the outbox`);
+    }
     await door.release('demo visit finished');
     await lighting?.setScene('idle', io);
     logger.info('the person leaves the booth');
