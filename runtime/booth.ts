@@ -38,7 +38,7 @@ export interface BoothStatus {
   uptimeMs: number;
   door: { state: string; fireAlarm: boolean };
   sparkplug: { state: string; broker?: string; bdSeq?: number; storedMessages: number; droppedMessages: number };
-  outbox?: { depth: number; bytes: number; oldestAt?: number; overdue: number };
+  outbox?: { depth: number; bytes: number; oldestAt?: number; overdue: number; full: boolean };
   devices: Awaited<ReturnType<DeviceManager['health']>>;
   components: ReturnType<Supervisor['status']>;
 }

@@ -39,7 +39,13 @@ export class CapturePipeline {
     const { boothId, crypto, outbox, audit, onAccepted } = this.#options;
     if (pkg.boothId !== boothId) throw new Error(`package ${pkg.packageId} is for booth "${pkg.boothId}", this is "${boothId}"`);
     const sealed = encodeSealed(crypto.seal(pkg.packageId, encodeCapturePackage(pkg)));
-    outbox.accept(pkg.packageId, sealed);
+    try {
+      outbox.accept(pkg.packageId, sealed);
+    } catch (error) {
+      // Full disk, quota, I/O error: the session must hear it, and so must the audit trail.
+      audit.record('capture.refused', { packageId: pkg.packageId, code: (error as { code?: string }).code ?? 'EIO', bytes: sealed.byteLength });
+      throw error;
+    }
     audit.record('capture.accepted', { packageId: pkg.packageId, captures: pkg.captures.length, bytes: sealed.byteLength });
     onAccepted(pkg.packageId);
     return {

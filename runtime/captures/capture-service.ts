@@ -16,6 +16,9 @@ import type { BoothLogger } from '../logging/logger.ts';
 import { Outbox, type OutboxStats } from '../outbox/outbox.ts';
 import { CapturePipeline, type AcceptedPackage } from './capture-pipeline.ts';
 
+/** A full session with uncompressed slaps and palms: what must still fit for a new session. */
+const TYPICAL_SESSION_BYTES = 16 * 1024 * 1024;
+
 export interface CaptureServiceOptions {
   config: BoothConfig;
   clock: Clock;
@@ -71,8 +74,9 @@ export class CaptureService {
     return this.#pipeline.submit(pkg);
   }
 
-  stats(): OutboxStats {
-    return this.outbox.stats();
+  /** Outbox figures; `full` is the alarm: a typical session would no longer fit. */
+  stats(): OutboxStats & { full: boolean } {
+    return { ...this.outbox.stats(), full: !this.outbox.admission(TYPICAL_SESSION_BYTES).ok };
   }
 
   admission(expectedBytes: number): { ok: true } | { ok: false; reason: string } {

@@ -18,6 +18,8 @@ export function fromSqliteError(error: unknown, doing: string): OutboxError {
   const detail = sqlite.errstr ?? sqlite.message ?? String(error);
   if (primary === 13) return new OutboxError('ENOSPC', `${doing}: disk full (${detail})`, { cause: error }); // SQLITE_FULL
   if (primary === 11 || primary === 26) return new OutboxError('ECORRUPT', `${doing}: database corrupt (${detail})`, { cause: error }); // CORRUPT, NOTADB
+  if (primary === 14) return new OutboxError('EIO', `${doing}: cannot open the outbox files (${detail})`, { cause: error }); // SQLITE_CANTOPEN
+  if (primary === 8) return new OutboxError('EIO', `${doing}: the outbox is read-only (${detail})`, { cause: error }); // SQLITE_READONLY
   if (primary === 19) return new OutboxError('EEXIST', `${doing}: already stored (${detail})`, { cause: error }); // CONSTRAINT
   return new OutboxError('EIO', `${doing}: ${detail}`, { cause: error });
 }

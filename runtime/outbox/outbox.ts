@@ -63,14 +63,19 @@ export class Outbox {
     return join(this.#dir, 'outbox.db');
   }
 
-  /** Opens (creating) the outbox; a corrupt one is quarantined and replaced by a fresh one. */
+  /**
+   * Opens (creating) the outbox. A corrupt one is quarantined and replaced by a fresh one; any
+   * other failure (read-only disk, I/O error) is thrown as it is — a healthy outbox on a sick
+   * disk must never be moved aside.
+   */
   open(): OpenResult {
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     try {
       this.#db = this.openChecked();
       return {};
     } catch (error) {
-      const reason = error instanceof OutboxError ? error.message : String(error);
+      if (!(error instanceof OutboxError) || error.code !== 'ECORRUPT') throw error;
+      const reason = error.message;
       const quarantined = this.quarantine();
       this.#db = this.openChecked();
       return { quarantined, reason };

@@ -33,7 +33,7 @@ export interface BoothTelemetryOptions {
   counters: NodeCounters;
   logger: { warn(object: object, message?: string): void };
   /** Outbox figures, when the booth has a capture path. */
-  outbox?: () => { depth: number; bytes: number; oldestAt?: number; overdue: number };
+  outbox?: () => { depth: number; bytes: number; oldestAt?: number; overdue: number; full: boolean };
 }
 
 const OUTBOX_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
@@ -41,6 +41,8 @@ const OUTBOX_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
   ['Outbox/Bytes', DataType.UInt64, 0n],
   ['Outbox/Oldest Age s', DataType.Int64, 0n],
   ['Outbox/Overdue', DataType.UInt32, 0],
+  // The alarm: new sessions are refused until captures are delivered.
+  ['Outbox/Full', DataType.Boolean, false],
 ];
 
 const NODE_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
@@ -134,6 +136,7 @@ export class BoothTelemetry {
       node('Outbox/Bytes', BigInt(outbox.bytes));
       node('Outbox/Oldest Age s', BigInt(outbox.oldestAt === undefined ? 0 : Math.floor((now - outbox.oldestAt) / 1000)));
       node('Outbox/Overdue', outbox.overdue);
+      node('Outbox/Full', outbox.full);
     }
     this.#sampler = clock.setTimeout(() => this.sample(), sampleMs);
   }

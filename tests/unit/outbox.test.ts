@@ -132,3 +132,41 @@ describe('outbox', () => {
     }
   });
 });
+
+describe('outbox on a read-only disk', () => {
+  it('refuses new packages with EIO naming the read-only outbox and still reads what it has', (t) => {
+    if (process.getuid?.() !== 0) return t.diagnostic('needs root to mount a tmpfs') as undefined;
+    const mount = mkdtempSync(join(tmpdir(), 'outbox-ro-'));
+    dirs.push(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mount]);
+    try {
+      let outbox = new Outbox(join(mount, 'outbox'), new FakeClock(), { maxBytes: 1e9, maxAgeMs: 1e9 });
+      outbox.open();
+      const kept = randomBytes(50_000);
+      outbox.accept('kept', kept);
+      outbox.close();
+      execFileSync('mount', ['-o', 'remount,ro', mount]);
+      outbox = new Outbox(join(mount, 'outbox'), new FakeClock(), { maxBytes: 1e9, maxAgeMs: 1e9 });
+      let opened: unknown;
+      try {
+        outbox.open();
+        opened = true;
+      } catch (error) {
+        opened = error;
+      }
+      if (opened === true) {
+        assert.ok(Buffer.from(outbox.read('kept')).equals(kept));
+        assert.throws(() => outbox.accept('new', randomBytes(10)), (error) => isCode('EIO')(error) && /read-only|readonly|disk I\/O/i.test((error as Error).message));
+        outbox.close();
+      } else {
+        // SQLite may refuse to open a WAL database on a read-only mount at all: then it must say so
+        // clearly, and must not mistake the sick disk for a corrupt outbox.
+        assert.ok(opened instanceof OutboxError && opened.code === 'EIO', String(opened));
+        assert.match(opened.message, /read-only|readonly|cannot open|unable to open/i);
+      }
+      assert.deepEqual(readdirSync(join(mount, 'outbox')).filter((name) => name === 'quarantine'), [], 'a healthy outbox was quarantined');
+    } finally {
+      execFileSync('umount', [mount]);
+    }
+  });
+});
