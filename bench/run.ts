@@ -1,7 +1,7 @@
 /**
  * `make bench`: runs every benchmark with its baseline in the same run, prints tables and
  * writes bench/out/results.json. Record the numbers in bench/RESULTS.md by hand, with the date.
- * Environment: BENCH_ONLY=startup|sparkplug, BENCH_RUNS (start-up runs, default 15),
+ * Environment: BENCH_ONLY=startup|sparkplug|captures, BENCH_BACKLOG_MIB (default 1024), BENCH_RUNS (start-up runs, default 15),
  * BENCH_IDLE_SECONDS (default 60), BENCH_MESSAGES (throughput messages per run, default 50000).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,8 @@ import { startMosquitto } from '../tests/support/mosquitto.ts';
 import { commandLatency, startToBirth } from './sparkplug-latency.ts';
 import { throughputRound, type ThroughputRun } from './sparkplug-throughput.ts';
 import { measureIdleMemory, measureStartup } from './startup.ts';
+import { measureCaptureUpload } from './capture-upload.ts';
+import { measureOutboxStorage } from './outbox-storage.ts';
 
 const only = process.env.BENCH_ONLY;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
@@ -66,6 +68,30 @@ if (!only || only === 'sparkplug') {
       ['publisher CPU µs per DDATA, raw mqtt.js / mosquitto_pub', `${cpu.rawMqttJs} / ${cpu.mosquittoPub}`, '', ''],
       ['spawn → NBIRTH on the wire (median of 10)', `${birth.medianMs} ms`, `min–max ${birth.minMs}–${birth.maxMs} ms`, ''],
       ['DCMD unlock → relay drop p50 / p99', `${latency.dcmdToRelay.p50Ms} / ${latency.dcmdToRelay.p99Ms} ms`, `MQTT hop p50/p99: ${latency.mqttRoundTrip.p50Ms} / ${latency.mqttRoundTrip.p99Ms} ms`, ''],
+    ]);
+  } finally {
+    await broker.stop();
+  }
+}
+
+if (!only || only === 'captures') {
+  const backlogMiB = Number(process.env.BENCH_BACKLOG_MIB ?? 1024);
+  process.stdout.write(`\nmeasuring the capture path: outbox accept vs fsync, upload of a ${backlogMiB} MiB backlog ...\n`);
+  const storage = [measureOutboxStorage(3_000_000, 40), measureOutboxStorage(100_000, 200)];
+  const broker = await startMosquitto();
+  try {
+    const upload = await measureCaptureUpload(broker.url, Math.max(1, Math.round(backlogMiB / 2)), 2 * 1024 * 1024);
+    results.captures = { storage, upload };
+    table([
+      ...storage.map((figures): [string, string, string, string] => [
+        `durable accepts/s, ${figures.packageBytes / 1000} kB packages (BLOB)`,
+        String(figures.blobPerSecond),
+        `4 KiB fsyncs/s: ${figures.fsyncPerSecond}; file variant: ${figures.filePerSecond}/s`,
+        ratio(figures.blobPerSecond, figures.fsyncPerSecond),
+      ]),
+      [`upload MiB/s, ${upload.packages} × ${upload.packageMiB} MiB through outbox → central ack`, String(upload.uploadMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond}`, ratio(upload.uploadMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
+      ['event-loop lag while the backlog drains p99 / max', `${upload.eventLoopLagP99Ms} / ${upload.eventLoopLagMaxMs} ms`, '', ''],
+      ['peak RSS while the backlog drains', `${upload.peakRssMiB} MiB`, '', ''],
     ]);
   } finally {
     await broker.stop();

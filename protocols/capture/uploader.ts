@@ -1,6 +1,7 @@
 /**
- * Uploads sealed capture packages from the outbox to the central side: one package at a time,
- * oldest first, split into chunks published at QoS 1 with a bound on the bytes in flight. A
+ * Uploads sealed capture packages from the outbox to the central side, oldest first, split into
+ * chunks published at QoS 1 with a bound on the bytes in flight; while central works on one
+ * package the next ones go out (up to four wait for their verdict at once). A
  * package leaves the outbox only when the central side acknowledges the whole of it — an ack
  * that may arrive late, after a reconnect or even after a restart of boothd (it is honoured
  * whenever it comes). A resume request re-sends just the missing chunks; a rejection or a
@@ -8,6 +9,7 @@
  * reconnects by itself; nothing here blocks the event loop for long (one chunk at a time).
  */
 import { EventEmitter } from 'node:events';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Clock } from '../../hal/clock.ts';
 import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChunks } from './transfer-codec.ts';
@@ -42,6 +44,17 @@ export interface UploaderOptions {
   mqttOptions?: Partial<IClientOptions>;
 }
 
+ /** How many packages may wait for their verdict at once (the upload pipeline depth). */
+const MAX_PACKAGES_AWAITING_VERDICT = 4;
+const MAX_RESUME_ROUNDS = 5;
+
+interface Awaiting {
+  /** Resolves once the package has its verdict (or was given up for this connection). */
+  settled: Promise<void>;
+  onVerdict(verdict: Verdict): void;
+  finish(): void;
+}
+
 type Verdict = { kind: 'accepted' } | { kind: 'rejected'; reason: string } | { kind: 'resume'; missing: number[] } | { kind: 'timeout' };
 
 export interface UploaderEvents {
@@ -56,7 +69,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   #stopped = true;
   /** Packages on backoff after a rejection or a silent central side: id → time to try again. */
   readonly #cooldown = new Map<string, number>();
-  #waiting: { packageId: string; settle: (verdict: Verdict) => void } | undefined;
+  /** Packages fully sent and waiting for the central verdict. */
+  readonly #awaiting = new Map<string, Awaiting>();
 
   constructor(options: UploaderOptions) {
     super();
@@ -92,7 +106,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#waiting?.settle({ kind: 'timeout' });
+    for (const awaiting of [...this.#awaiting.values()]) awaiting.finish();
     const client = this.#client;
     this.#client = undefined;
     await client?.endAsync(true);
@@ -102,8 +116,16 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     if (this.#pumping || this.#stopped) return;
     this.#pumping = true;
     try {
-      for (let next = this.nextPackage(); next && this.#client?.connected && !this.#stopped; next = this.nextPackage()) {
-        await this.upload(next.packageId, next.attempts);
+      while (this.#client?.connected && !this.#stopped) {
+        if (this.#awaiting.size >= MAX_PACKAGES_AWAITING_VERDICT) {
+          // Pipelined: the next packages go out while central works on the earlier ones.
+          await Promise.race([...this.#awaiting.values()].map((awaiting) => awaiting.settled));
+          continue;
+        }
+        const next = this.nextPackage();
+        if (!next) break;
+        await this.send(next.packageId, next.attempts);
+        await yieldToEventLoop(); // reading and hashing a package is a few ms; let the door and session run
       }
     } catch (error) {
       this.#options.logger.warn({ err: error }, `capture uploads paused: ${(error as Error).message}`);
@@ -118,40 +140,72 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
 
   private nextPackage(): { packageId: string; attempts: number } | undefined {
     const now = this.#options.clock.now();
-    return this.#options.source.pending(64).find((item) => (this.#cooldown.get(item.packageId) ?? 0) <= now);
+    return this.#options.source
+      .pending(64)
+      .find((item) => !this.#awaiting.has(item.packageId) && (this.#cooldown.get(item.packageId) ?? 0) <= now);
   }
 
-  private async upload(packageId: string, attempts: number): Promise<void> {
-    const { source, boothId, maxChunkBytes, logger } = this.#options;
+  /** Publishes every chunk of a package and leaves it waiting for the central verdict. */
+  private async send(packageId: string, attempts: number): Promise<void> {
+    const { source, maxChunkBytes, logger, boothId } = this.#options;
     const chunks = splitIntoChunks(packageId, source.read(packageId), maxChunkBytes);
     source.markAttempt(packageId);
     logger.debug({ packageId, chunks: chunks.length, attempt: attempts + 1 }, `uploading package ${packageId} in ${chunks.length} chunks`);
-    let toSend = chunks.map((_, index) => index);
-    for (let round = 0; round < 5; round += 1) {
-      const verdict = this.awaitVerdict(packageId);
-      await this.publishChunks(chunkTopic(boothId, packageId), chunks, toSend);
-      const result = await verdict;
-      if (result.kind === 'accepted') {
+    const awaiting = this.await(packageId, chunks, attempts);
+    try {
+      await this.publishChunks(chunkTopic(boothId, packageId), chunks, chunks.map((_, index) => index));
+    } catch (error) {
+      awaiting.finish(); // the connection broke: the whole package goes again after reconnecting
+      throw error;
+    }
+  }
+
+  /** Registers the wait for one package's verdict and what to do with it. */
+  private await(packageId: string, chunks: Uint8Array[], attempts: number): Awaiting {
+    const { clock, ackTimeoutMs, logger, source, boothId } = this.#options;
+    let rounds = 0;
+    let timer = clock.setTimeout(() => onVerdict({ kind: 'timeout' }), ackTimeoutMs);
+    let resolveSettled!: () => void;
+    const awaiting: Awaiting = {
+      settled: new Promise<void>((resolve) => (resolveSettled = resolve)),
+      onVerdict: (verdict) => onVerdict(verdict),
+      finish: () => {
+        timer.cancel();
+        this.#awaiting.delete(packageId);
+        resolveSettled();
+      },
+    };
+    const backOff = () => {
+      const { initialMs, maxMs } = this.#options.retry;
+      this.#cooldown.set(packageId, clock.now() + Math.min(maxMs, initialMs * 2 ** Math.min(attempts, 16)));
+    };
+    const onVerdict = (verdict: Verdict) => {
+      if (verdict.kind === 'resume' && rounds < MAX_RESUME_ROUNDS) {
+        rounds += 1;
+        timer.cancel();
+        timer = clock.setTimeout(() => onVerdict({ kind: 'timeout' }), ackTimeoutMs);
+        const missing = verdict.missing.filter((index) => index < chunks.length);
+        void this.publishChunks(chunkTopic(boothId, packageId), chunks, missing).catch(() => undefined);
+        return;
+      }
+      awaiting.finish();
+      if (verdict.kind === 'accepted') {
         this.#cooldown.delete(packageId);
         source.erase(packageId);
         logger.info({ packageId }, `package ${packageId} accepted by central and erased`);
         this.emit('accepted', packageId);
-        return;
-      }
-      if (result.kind === 'resume') {
-        toSend = result.missing.filter((index) => index < chunks.length);
-        continue;
-      }
-      if (result.kind === 'rejected') {
-        logger.warn({ packageId, reason: result.reason }, `central rejected package ${packageId}: ${result.reason}`);
-        this.emit('rejected', packageId, result.reason);
+      } else if (verdict.kind === 'rejected') {
+        logger.warn({ packageId, reason: verdict.reason }, `central rejected package ${packageId}: ${verdict.reason}`);
+        this.emit('rejected', packageId, verdict.reason);
+        backOff();
       } else {
         logger.warn({ packageId }, `no verdict from central for package ${packageId}; trying later`);
+        backOff();
       }
-      break;
-    }
-    const { initialMs, maxMs } = this.#options.retry;
-    this.#cooldown.set(packageId, this.#options.clock.now() + Math.min(maxMs, initialMs * 2 ** Math.min(attempts, 16)));
+      void this.pump();
+    };
+    this.#awaiting.set(packageId, awaiting);
+    return awaiting;
   }
 
   /** QoS 1 publishes, never more than maxInFlightBytes waiting for their PUBACK. */
@@ -173,26 +227,15 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     await Promise.all(inFlight);
   }
 
-  private awaitVerdict(packageId: string): Promise<Verdict> {
-    return new Promise((resolve) => {
-      const timer = this.#options.clock.setTimeout(() => settle({ kind: 'timeout' }), this.#options.ackTimeoutMs);
-      const settle = (verdict: Verdict) => {
-        timer.cancel();
-        if (this.#waiting?.packageId === packageId) this.#waiting = undefined;
-        resolve(verdict);
-      };
-      this.#waiting = { packageId, settle };
-    });
-  }
-
   private onMessage(topic: string, payload: Buffer): void {
     const { boothId, logger, source } = this.#options;
     if (topic === ackTopic(boothId)) {
       const ack = parseAck(payload);
       if (!ack.ok) return logger.warn({ reason: ack.reason }, `ignoring malformed capture ack: ${ack.reason}`);
       const { packageId, status, reason } = ack.value;
-      if (this.#waiting?.packageId === packageId) {
-        this.#waiting.settle(status === 'accepted' ? { kind: 'accepted' } : { kind: 'rejected', reason: reason ?? 'no reason given' });
+      const awaiting = this.#awaiting.get(packageId);
+      if (awaiting) {
+        awaiting.onVerdict(status === 'accepted' ? { kind: 'accepted' } : { kind: 'rejected', reason: reason ?? 'no reason given' });
       } else if (status === 'accepted' && source.erase(packageId)) {
         // A late acknowledgement (after a timeout, a reconnect or a restart) still counts.
         this.#cooldown.delete(packageId);
@@ -204,7 +247,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     if (topic === resumeTopic(boothId)) {
       const resume = parseResume(payload);
       if (!resume.ok) return logger.warn({ reason: resume.reason }, `ignoring malformed resume request: ${resume.reason}`);
-      if (this.#waiting?.packageId === resume.value.packageId) this.#waiting.settle({ kind: 'resume', missing: resume.value.missing });
+      this.#awaiting.get(resume.value.packageId)?.onVerdict({ kind: 'resume', missing: resume.value.missing });
     }
   }
 }

@@ -7,7 +7,7 @@
  * stored is acknowledged again but never stored twice: exactly once per package and capture.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { decodeSealed, type CaptureCrypto } from '../../protocols/capture/crypto-provider.ts';
@@ -81,7 +81,8 @@ export class CaptureReceiver {
     if (existsSync(stored)) return this.duplicate(boothId, packageId, chunk);
     const incoming = join(this.#options.outDir, '.incoming', packageId);
     mkdirSync(incoming, { recursive: true });
-    writeAtomically(join(incoming, `${chunk.index}.chunk`), payload);
+    // Chunks are transient (a lost one is asked for again), so no fsync; the package itself is.
+    writeAtomically(join(incoming, `${chunk.index}.chunk`), payload, false);
     const have = readdirSync(incoming).filter((name) => name.endsWith('.chunk')).length;
     this.scheduleResume(boothId, packageId, incoming);
     if (have < chunk.count) return;
@@ -202,12 +203,12 @@ function writePackage(dir: string, pkg: CapturePackage, sealedSha256: string): v
   closeSync(fd);
 }
 
-function writeAtomically(path: string, bytes: Uint8Array): void {
+function writeAtomically(path: string, bytes: Uint8Array, durable = true): void {
   const temporary = `${path}.tmp-${process.pid}`;
   const fd = openSync(temporary, 'w', 0o600);
   try {
     writeSync(fd, bytes);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
