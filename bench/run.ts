@@ -90,6 +90,8 @@ if (!only || only === 'captures') {
         ratio(figures.blobPerSecond, figures.fsyncPerSecond),
       ]),
       [`upload MiB/s, ${upload.packages} × ${upload.packageMiB} MiB through outbox → central ack`, String(upload.uploadMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond}`, ratio(upload.uploadMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
+      ['upload MiB/s, booth side (peer acks on the last chunk)', String(upload.boothSideMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond}`, ratio(upload.boothSideMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
+      ['event-loop lag, booth side only, p99', `${upload.boothSideLagP99Ms} ms`, '', ''],
       ['event-loop lag while the backlog drains p99 / max', `${upload.eventLoopLagP99Ms} / ${upload.eventLoopLagMaxMs} ms`, '', ''],
       ['peak RSS while the backlog drains', `${upload.peakRssMiB} MiB`, '', ''],
     ]);

@@ -69,6 +69,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   #stopped = true;
   /** Packages on backoff after a rejection or a silent central side: id → time to try again. */
   readonly #cooldown = new Map<string, number>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #inFlightBytes = 0;
   /** Packages fully sent and waiting for the central verdict. */
   readonly #awaiting = new Map<string, Awaiting>();
 
@@ -208,23 +210,29 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     return awaiting;
   }
 
-  /** QoS 1 publishes, never more than maxInFlightBytes waiting for their PUBACK. */
+  /**
+   * QoS 1 publishes into one window shared by all packages: never more than maxInFlightBytes
+   * wait for their PUBACK, and the next package's chunks follow as soon as there is room, without
+   * waiting for the previous package's last PUBACK. Resolves once every chunk is in the window.
+   */
   private async publishChunks(topic: string, chunks: Uint8Array[], indexes: number[]): Promise<void> {
-    const inFlight = new Set<Promise<unknown>>();
-    let inFlightBytes = 0;
     for (const index of indexes) {
       const chunk = chunks[index]!;
-      while (inFlight.size > 0 && inFlightBytes + chunk.byteLength > this.#options.maxInFlightBytes) await Promise.race(inFlight);
+      while (this.#inFlight.size > 0 && this.#inFlightBytes + chunk.byteLength > this.#options.maxInFlightBytes) {
+        await Promise.race(this.#inFlight);
+      }
       const client = this.#client;
       if (!client?.connected) throw new Error('broker connection lost');
-      inFlightBytes += chunk.byteLength;
-      const sent: Promise<unknown> = client.publishAsync(topic, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), { qos: 1 }).finally(() => {
-        inFlight.delete(sent);
-        inFlightBytes -= chunk.byteLength;
-      });
-      inFlight.add(sent);
+      this.#inFlightBytes += chunk.byteLength;
+      const sent: Promise<unknown> = client
+        .publishAsync(topic, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), { qos: 1 })
+        .catch(() => undefined) // a lost connection shows up as 'close'; the package goes again whole
+        .finally(() => {
+          this.#inFlight.delete(sent);
+          this.#inFlightBytes -= chunk.byteLength;
+        });
+      this.#inFlight.add(sent);
     }
-    await Promise.all(inFlight);
   }
 
   private onMessage(topic: string, payload: Buffer): void {

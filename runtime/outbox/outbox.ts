@@ -132,12 +132,15 @@ export class Outbox {
       .prepare('SELECT k.key AS key, d.data AS data FROM package_keys k JOIN package_data d USING (package_id) WHERE package_id = ?')
       .get(packageId) as { key: Uint8Array; data: Uint8Array } | undefined;
     if (!row) throw new OutboxError('ENOENT', `no package ${packageId}`);
-    const data = Buffer.from(row.data);
+    // Views, not copies: a package is megabytes, and every copy is garbage-collector work during uploads.
+    const data = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
     const decipher = createDecipheriv('aes-256-gcm', row.key, data.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(packageId));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
     try {
-      return Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+      const plaintext = decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES));
+      const rest = decipher.final(); // GCM is a stream cipher: nothing is held back, this only checks the tag
+      return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
     } catch (error) {
       throw new OutboxError('ECORRUPT', `package ${packageId} does not authenticate at rest`, { cause: error });
     }

@@ -60,9 +60,12 @@ describe('capture crash torture', () => {
       `all ${accepted.length} accepted packages stored (missing: ${accepted.filter((pkg) => !rig.isStored(pkg.packageId)).length})`,
       300_000,
       100,
-    ).catch((error: Error) => {
+    ).catch(async (error: Error) => {
       const missing = accepted.filter((pkg) => !rig.isStored(pkg.packageId)).length;
-      throw new Error(`${error.message}; still missing ${missing} of ${accepted.length}`);
+      const outbox = await final.control('outbox.status');
+      const uploads = final.lines.filter((line) => line.component === 'uploads').slice(-10).map((line) => line.msg);
+      const central = rig.reports.slice(-10).map((report) => `${report.event} ${report.packageId} ${report.detail}`);
+      throw new Error(`${error.message}; still missing ${missing} of ${accepted.length}; outbox: ${JSON.stringify(outbox.result)}; uploads: ${uploads.join(' | ')}; central: ${central.join(' | ')}`);
     });
     await waitFor(async () => ((await final.control('outbox.status')).result as { depth: number }).depth === 0, 'the outbox to drain', 120_000, 100);
     for (const pkg of accepted) {
