@@ -25,6 +25,18 @@ function freshOutbox(limits = { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 
   return { outbox, clock, dir, opened: outbox.open() };
 }
 
+/** Runs `body` with a fresh tmpfs of `size` mounted (root only; CI runs as root), unmounting after. */
+function withTmpfs(size: string, body: (mount: string) => void): void {
+  const mount = mkdtempSync(join(tmpdir(), 'outbox-tmpfs-'));
+  dirs.push(mount);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount]);
+  try {
+    body(mount);
+  } finally {
+    execFileSync('umount', [mount]);
+  }
+}
+
 const isCode = (code: string) => (error: unknown) => error instanceof OutboxError && error.code === code;
 
 /** Every byte on disk in the outbox folder, to look for what must not be there. */
@@ -102,10 +114,7 @@ describe('outbox', () => {
 
   it('on a full disk refuses new packages with ENOSPC and loses nothing already accepted', (t) => {
     if (process.getuid?.() !== 0) return t.diagnostic('needs root to mount a tmpfs') as undefined;
-    const mount = mkdtempSync(join(tmpdir(), 'outbox-tmpfs-'));
-    dirs.push(mount);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mount]);
-    try {
+    withTmpfs('2m', (mount) => {
       const outbox = new Outbox(join(mount, 'outbox'), new FakeClock(), { maxBytes: 1e9, maxAgeMs: 1e9 });
       outbox.open();
       const kept = randomBytes(400_000);
@@ -127,19 +136,14 @@ describe('outbox', () => {
       assert.equal(reopened.stats().depth, depth);
       assert.ok(Buffer.from(reopened.read('kept')).equals(kept));
       reopened.close();
-    } finally {
-      execFileSync('umount', [mount]);
-    }
+    });
   });
 });
 
 describe('outbox on a read-only disk', () => {
   it('refuses new packages with EIO naming the read-only outbox and still reads what it has', (t) => {
     if (process.getuid?.() !== 0) return t.diagnostic('needs root to mount a tmpfs') as undefined;
-    const mount = mkdtempSync(join(tmpdir(), 'outbox-ro-'));
-    dirs.push(mount);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mount]);
-    try {
+    withTmpfs('8m', (mount) => {
       let outbox = new Outbox(join(mount, 'outbox'), new FakeClock(), { maxBytes: 1e9, maxAgeMs: 1e9 });
       outbox.open();
       const kept = randomBytes(50_000);
@@ -165,8 +169,6 @@ describe('outbox on a read-only disk', () => {
         assert.match(opened.message, /read-only|readonly|cannot open|unable to open/i);
       }
       assert.deepEqual(readdirSync(join(mount, 'outbox')).filter((name) => name === 'quarantine'), [], 'a healthy outbox was quarantined');
-    } finally {
-      execFileSync('umount', [mount]);
-    }
+    });
   });
 });
