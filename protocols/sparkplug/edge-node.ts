@@ -16,7 +16,9 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Clock, TimerHandle } from '../../hal/clock.ts';
 import { DataType } from './datatypes.ts';
 import type { EdgeModel, MetricSet } from './metric-model.ts';
-import { decodePayload, encodePayload, type SparkplugMetric, type SparkplugPayload } from './payload.ts';
+import { encodePayload, type SparkplugMetric, type SparkplugPayload } from './payload.ts';
+import { Replay } from './replay.ts';
+import { withTimeout } from './with-timeout.ts';
 import type { SessionStore } from './session-store.ts';
 import { edgeTopic, parseTopic, stateTopic, type MessageType } from './topics.ts';
 import { decodeCommand, NODE_CONTROL, type CommandBatch } from './command-decoder.ts';
@@ -89,7 +91,7 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   #flushQueued = false;
   /** Topic strings built once per message type and device, not per message. */
   readonly #topics = new Map<string, string>();
-  #replayTimer: TimerHandle | undefined;
+  readonly #replay: Replay;
   #lastRebirthAt = -Infinity;
   #counters = { executed: 0, rejected: 0, badMessages: 0 };
   #brokerUrl = '';
@@ -98,6 +100,14 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     super();
     this.#options = options;
     this.#connect = options.connect ?? ((url, connectOptions) => mqtt.connect(url, connectOptions));
+    this.#replay = new Replay(options.store, options.clock, options.replayPerSecond ?? 50, {
+      born: () => this.#session?.born === true,
+      deviceOnline: (device) => options.model.isOnline(device),
+      send: (type, device, payload) => {
+        if (this.#session) this.publish(this.#session, this.topic(type, device), { ...payload, seq: this.nextSeq() });
+      },
+      warn: (object, message) => options.logger.warn(object, message),
+    });
     options.model.on('changed', () => this.scheduleFlush());
     options.model.on('device-online', (device) => this.deviceBirth(device));
     options.model.on('device-offline', (device) => this.deviceDeath(device));
@@ -125,7 +135,8 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   /** Publishes NDEATH (when born), waits for it to be acknowledged (bounded), disconnects. */
   async stop(): Promise<void> {
     this.setState('stopped');
-    for (const timer of [this.#retry, this.#flushTimer, this.#replayTimer]) timer?.cancel();
+    for (const timer of [this.#retry, this.#flushTimer]) timer?.cancel();
+    this.#replay.stop();
     const session = this.#session;
     this.#session = undefined;
     if (session) await this.endSession(session, 'edge node stopping');
@@ -244,7 +255,7 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     this.#attempt = 0;
     this.setState('online');
     for (const device of model.deviceIds) if (model.isOnline(device)) this.deviceBirth(device);
-    this.scheduleReplay(0);
+    this.#replay.start();
   }
 
   private deviceBirth(device: string): void {
@@ -308,29 +319,6 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     for (const device of model.deviceIds) {
       if (model.isOnline(device)) out('DDATA', device, model.device(device));
     }
-  }
-
-  private scheduleReplay(delayMs: number): void {
-    this.#replayTimer?.cancel();
-    this.#replayTimer = this.#options.clock.setTimeout(() => this.replayOne(), delayMs);
-  }
-
-  /** Replays the oldest stored DATA message as historical; one per tick to respect the rate. */
-  private replayOne(): void {
-    const session = this.#session;
-    if (!session?.born) return;
-    const { store, clock, model, group, node, logger } = this.#options;
-    const [message] = store.peek(1, clock.now());
-    if (!message) return;
-    if (message.device !== undefined && !model.isOnline(message.device)) {
-      logger.warn({ device: message.device }, `dropping stored DDATA for ${message.device}: the device is not online`);
-    } else {
-      const historical = historicalCopy(message.payload);
-      const type = message.device === undefined ? 'NDATA' : 'DDATA';
-      this.publish(session, edgeTopic(group, type, node, message.device), { ...historical, seq: this.nextSeq() });
-    }
-    store.remove(message.id);
-    this.scheduleReplay(1000 / (this.#options.replayPerSecond ?? 50));
   }
 
   private async onCommand(type: 'NCMD' | 'DCMD', device: string | undefined, topic: string, payload: Buffer): Promise<void> {
@@ -433,25 +421,4 @@ function asBuffer(bytes: Uint8Array): Buffer {
 
 function deathPayload(bdSeq: number, now: number): SparkplugPayload {
   return { timestamp: now, metrics: [{ name: 'bdSeq', datatype: DataType.Int64, value: BigInt(bdSeq), timestamp: now }] };
-}
-
-function historicalCopy(stored: Uint8Array): SparkplugPayload {
-  const payload = decodePayload(stored);
-  return { ...payload, metrics: payload.metrics.map((metric) => ({ ...metric, isHistorical: true, omitDatatype: true })) };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }
