@@ -6,7 +6,7 @@
  * its last change.
  */
 import { EventEmitter } from 'node:events';
-import type { ValueField } from './datatypes.ts';
+import { DataType, type ValueField } from './datatypes.ts';
 import { metricValueToWire, type MetricValue, type SparkplugMetric, type WireValue } from './payload.ts';
 import { writeDataPayload } from './payload-writer.ts';
 
@@ -21,6 +21,9 @@ export interface MetricState {
   /** The value as it goes on the wire, checked against the datatype when set. */
   field: ValueField | undefined;
   wire: WireValue | undefined;
+  /** Computed once: the alias as the writer takes it, and the label of error messages. */
+  aliasWire: number;
+  label: string;
 }
 
 export class MetricSet {
@@ -35,7 +38,19 @@ export class MetricSet {
 
   define(name: string, datatype: number, value: MetricValue | null, timestamp: number, options: { writable?: boolean } = {}): void {
     if (this.#byName.has(name)) throw new Error(`metric "${name}" defined twice`);
-    const state: MetricState = { name, alias: this.#nextAlias(), datatype, value: null, timestamp, writable: options.writable ?? false, field: undefined, wire: undefined };
+    const alias = this.#nextAlias();
+    const state: MetricState = {
+      name,
+      alias,
+      datatype,
+      value: null,
+      timestamp,
+      writable: options.writable ?? false,
+      field: undefined,
+      wire: undefined,
+      aliasWire: Number(alias), // aliases count up from 1: far below 2^53
+      label: `metric "${name}"`,
+    };
     setValue(state, value);
     this.#byName.set(name, state);
     this.#byAlias.set(state.alias, state);
@@ -110,8 +125,15 @@ function setValue(state: MetricState, value: MetricValue | null): void {
   if (value === null) {
     state.field = undefined;
     state.wire = undefined;
+  } else if (state.datatype === DataType.Double && typeof value === 'number') {
+    // The common telemetry types need no range check: straight to their field (a hot path).
+    state.field = 'double_value';
+    state.wire = value;
+  } else if (state.datatype === DataType.Boolean && typeof value === 'boolean') {
+    state.field = 'boolean_value';
+    state.wire = value;
   } else {
-    const converted = metricValueToWire(state.datatype, value, `metric "${state.name}"`);
+    const converted = metricValueToWire(state.datatype, value, state.label);
     state.field = converted.field;
     state.wire = converted.value;
   }

@@ -42,6 +42,8 @@ const TAG = {
 /** What the DATA fast path needs of a metric: already validated when its value was set. */
 export interface DataMetricState {
   alias: bigint;
+  /** The alias as a number when the caller has it ready (saves a BigInt conversion per message). */
+  aliasWire?: number;
   timestamp: number;
   datatype: number;
   field: string | undefined;
@@ -57,16 +59,88 @@ const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
  * datatype (when withDatatype), value | isNull }] }` (tested).
  */
 export function writeDataPayload(timestamp: number, seq: number | undefined, states: Iterable<DataMetricState>, withDatatype: boolean): Buffer {
-  const wires: Wire[] = [];
-  for (const state of states) {
-    const metric: Wire = { alias: uint64Of(state.alias), timestamp: state.timestamp };
-    if (withDatatype) metric.datatype = state.datatype;
-    if (state.field === undefined) metric.is_null = true;
-    else metric[state.field] = typeof state.wire === 'bigint' ? uint64Of(state.wire) : state.wire;
-    wires.push(metric);
-  }
-  return writePayload(seq === undefined ? { timestamp, metrics: wires } : { timestamp, metrics: wires, seq });
+  const list = [...states];
+  const sizes = list.map((state) => dataMetricSize(state, withDatatype));
+  let size = 1 + varint64Size(timestamp);
+  for (const metricSizeBytes of sizes) size += 1 + varint32Size(metricSizeBytes) + metricSizeBytes;
+  if (seq !== undefined) size += 1 + varint32Size(seq);
+  const out = new Writer(size);
+  out.byte(TAG.payloadTimestamp).varint64(timestamp);
+  list.forEach((state, index) => {
+    out.byte(TAG.payloadMetric).varint32(sizes[index]!);
+    out.byte(TAG.alias).varint64(state.aliasWire ?? uint64Of(state.alias));
+    out.byte(TAG.timestamp).varint64(state.timestamp);
+    if (withDatatype) out.byte(TAG.datatype).varint32(state.datatype);
+    if (state.field === undefined) out.byte(TAG.isNull).byte(1);
+    else writeValue(out, state.field, wireOf(state));
+  });
+  if (seq !== undefined) out.byte(TAG.payloadSeq).varint32(seq);
+  if (out.position !== size) throw new Error(`DATA writer sized ${size} bytes but wrote ${out.position}`);
+  return out.buffer;
 }
+
+function dataMetricSize(state: DataMetricState, withDatatype: boolean): number {
+  let size = 1 + varint64Size(state.aliasWire ?? uint64Of(state.alias)) + 1 + varint64Size(state.timestamp);
+  if (withDatatype) size += 1 + varint32Size(state.datatype);
+  size += state.field === undefined ? 2 : valueSize(state.field, wireOf(state));
+  return size;
+}
+
+function wireOf(state: DataMetricState): unknown {
+  return typeof state.wire === 'bigint' ? uint64Of(state.wire) : state.wire;
+}
+
+/** Bytes of one value field, tag included. */
+function valueSize(field: string, value: unknown): number {
+  switch (field) {
+    case 'int_value':
+      return 1 + varint32Size(value as number);
+    case 'long_value':
+      return 1 + varint64Size(value as Uint64);
+    case 'float_value':
+      return 5;
+    case 'double_value':
+      return 9;
+    case 'boolean_value':
+      return 2;
+    case 'string_value':
+      return 1 + lengthDelimitedSize(Buffer.byteLength(value as string));
+    case 'bytes_value':
+      return 2 + lengthDelimitedSize((value as Uint8Array).byteLength);
+    default:
+      throw new Error(`the payload writer cannot write ${field}`);
+  }
+}
+
+function writeValue(out: Writer, field: string, value: unknown): void {
+  switch (field) {
+    case 'int_value':
+      out.byte(TAG.intValue).varint32(value as number);
+      return;
+    case 'long_value':
+      out.byte(TAG.longValue).varint64(value as Uint64);
+      return;
+    case 'float_value':
+      out.byte(TAG.floatValue).float(value as number);
+      return;
+    case 'double_value':
+      out.byte(TAG.doubleValue).double(value as number);
+      return;
+    case 'boolean_value':
+      out.byte(TAG.booleanValue).byte(value ? 1 : 0);
+      return;
+    case 'string_value':
+      out.byte(TAG.stringValue).string(value as string);
+      return;
+    case 'bytes_value':
+      out.byte(TAG.bytesValue).byte(0x01).bytes(value as Uint8Array);
+      return;
+    default:
+      throw new Error(`the payload writer cannot write ${field}`);
+  }
+}
+
+const VALUE_FIELD_NAMES = ['int_value', 'long_value', 'float_value', 'double_value', 'boolean_value', 'string_value', 'bytes_value'] as const;
 
 function uint64Of(value: bigint): Uint64 {
   if (value >= 0n && value <= MAX_SAFE_BIGINT) return Number(value);
@@ -104,13 +178,7 @@ function metricSize(metric: Wire): number {
   if (metric.timestamp !== undefined) size += 1 + varint64Size(metric.timestamp as Uint64);
   if (metric.datatype !== undefined) size += 1 + varint32Size(metric.datatype as number);
   for (const flag of ['is_historical', 'is_transient', 'is_null']) if (metric[flag] === true) size += 2;
-  if (metric.int_value !== undefined) size += 1 + varint32Size(metric.int_value as number);
-  if (metric.long_value !== undefined) size += 1 + varint64Size(metric.long_value as Uint64);
-  if (metric.float_value !== undefined) size += 5;
-  if (metric.double_value !== undefined) size += 9;
-  if (metric.boolean_value !== undefined) size += 2;
-  if (metric.string_value !== undefined) size += 1 + lengthDelimitedSize(Buffer.byteLength(metric.string_value as string));
-  if (metric.bytes_value !== undefined) size += 2 + lengthDelimitedSize((metric.bytes_value as Uint8Array).byteLength);
+  for (const field of VALUE_FIELD_NAMES) if (metric[field] !== undefined) size += valueSize(field, metric[field]);
   return size;
 }
 
@@ -122,13 +190,7 @@ function writeMetric(out: Writer, metric: Wire): void {
   if (metric.is_historical === true) out.byte(TAG.isHistorical).byte(1);
   if (metric.is_transient === true) out.byte(TAG.isTransient).byte(1);
   if (metric.is_null === true) out.byte(TAG.isNull).byte(1);
-  if (metric.int_value !== undefined) out.byte(TAG.intValue).varint32(metric.int_value as number);
-  if (metric.long_value !== undefined) out.byte(TAG.longValue).varint64(metric.long_value as Uint64);
-  if (metric.float_value !== undefined) out.byte(TAG.floatValue).float(metric.float_value as number);
-  if (metric.double_value !== undefined) out.byte(TAG.doubleValue).double(metric.double_value as number);
-  if (metric.boolean_value !== undefined) out.byte(TAG.booleanValue).byte(metric.boolean_value ? 1 : 0);
-  if (metric.string_value !== undefined) out.byte(TAG.stringValue).string(metric.string_value as string);
-  if (metric.bytes_value !== undefined) out.byte(TAG.bytesValue).byte(0x01).bytes(metric.bytes_value as Uint8Array);
+  for (const field of VALUE_FIELD_NAMES) if (metric[field] !== undefined) writeValue(out, field, metric[field]);
 }
 
 function varint32Size(value: number): number {
