@@ -3,6 +3,7 @@
  * cleanly; an uncaught exception or unhandled rejection releases the door before the process
  * dies (exit 70, so systemd restarts it). A hard deadline makes sure a hung release cannot keep
  * a crashed daemon alive; the fail-safe lock and systemd's ExecStopPost are the last lines.
+ * `host` is the process (injected so tests can drive it with a fake).
  */
 import type { EventEmitter } from 'node:events';
 
@@ -22,17 +23,17 @@ export interface ProcessLike extends EventEmitter {
 export const EXIT_CRASHED = 70;
 const CRASH_DEADLINE_MS = 3000;
 
-export function installProcessGuard(process: ProcessLike, target: ProcessGuardTarget, crashDeadlineMs = CRASH_DEADLINE_MS): () => void {
+export function installProcessGuard(host: ProcessLike, target: ProcessGuardTarget, crashDeadlineMs = CRASH_DEADLINE_MS): () => void {
   let ending = false;
 
   const onSignal = (signal: string) => {
     if (ending) return;
     ending = true;
     void target.shutdown(signal).then(
-        () => process.exit(0),
+        () => host.exit(0),
         (error: unknown) => {
           target.onFatal(error, 'shutdown');
-          process.exit(EXIT_CRASHED);
+          host.exit(EXIT_CRASHED);
         },
       );
   };
@@ -41,10 +42,10 @@ export function installProcessGuard(process: ProcessLike, target: ProcessGuardTa
     target.onFatal(error, origin);
     if (ending) return;
     ending = true;
-    const deadline = setTimeout(() => process.exit(EXIT_CRASHED), crashDeadlineMs);
+    const deadline = setTimeout(() => host.exit(EXIT_CRASHED), crashDeadlineMs);
     void target.releaseDoor(`crash: ${origin}`).finally(() => {
       clearTimeout(deadline);
-      process.exit(EXIT_CRASHED);
+      host.exit(EXIT_CRASHED);
     });
   };
 
@@ -56,8 +57,8 @@ export function installProcessGuard(process: ProcessLike, target: ProcessGuardTa
     ['uncaughtException', (error: unknown) => onCrash(error, 'uncaught exception')],
     ['unhandledRejection', (reason: unknown) => onCrash(reason, 'unhandled rejection')],
   ];
-  for (const [event, handler] of handlers) process.on(event, handler);
+  for (const [event, handler] of handlers) host.on(event, handler);
   return () => {
-    for (const [event, handler] of handlers) process.off(event, handler);
+    for (const [event, handler] of handlers) host.off(event, handler);
   };
 }
