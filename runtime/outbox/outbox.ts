@@ -230,6 +230,7 @@ export class Outbox {
     try {
       db = new DatabaseSync(this.path);
       db.exec(`
+        PRAGMA busy_timeout = 5000;
         PRAGMA journal_mode = WAL;
         PRAGMA synchronous = FULL;
         PRAGMA secure_delete = ON;

@@ -52,7 +52,13 @@ export class CaptureReceiver {
     const filter = shareGroup ? `$share/${shareGroup}/${CHUNK_TOPIC_FILTER}` : CHUNK_TOPIC_FILTER;
     const client = mqtt.connect(brokerUrl, { protocolVersion: protocolVersion ?? 4, clean: true, reconnectPeriod: 1000 });
     this.#client = client;
-    client.on('message', (topic, payload) => void this.onChunk(topic, payload));
+    client.on('message', (topic, payload) =>
+      // A file race with another receiver (a folder removed under us) must not kill this one:
+      // the chunk is asked for again or re-sent by the booth.
+      void this.onChunk(topic, payload).catch((error: unknown) =>
+        this.#options.report({ event: 'rejected', boothId: '?', packageId: '?', detail: `chunk not handled: ${(error as Error).message}` }),
+      ),
+    );
     client.on('connect', () => void client.subscribeAsync(filter, { qos: 1 }));
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     await client.subscribeAsync(filter, { qos: 1 });
@@ -147,7 +153,14 @@ export class CaptureReceiver {
     this.clearResume(packageId);
     const timer = setTimeout(() => {
       this.#resumeTimers.delete(packageId);
-      const chunks = readdirSync(incoming).filter((name) => name.endsWith('.chunk'));
+      // The package may have been completed, rejected or stored by another receiver meanwhile.
+      if (!existsSync(incoming) || existsSync(join(this.#options.outDir, packageId))) return;
+      let chunks: string[];
+      try {
+        chunks = readdirSync(incoming).filter((name) => name.endsWith('.chunk'));
+      } catch {
+        return;
+      }
       const first = chunks[0];
       if (!first) return;
       const { count } = decodeChunk(readFileSync(join(incoming, first)));
