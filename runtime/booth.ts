@@ -19,7 +19,7 @@ import { logDeviceEvents } from './devices/device-event-log.ts';
 import { DeviceManager } from './devices/device-manager.ts';
 import type { BoothLogger } from './logging/logger.ts';
 import { DoorGuard } from './safety/door-guard.ts';
-import type { RandomSource } from './supervisor/backoff.ts';
+import type { RandomSource } from '../hal/backoff.ts';
 import { Supervisor, type Component } from './supervisor/supervisor.ts';
 import { CaptureService } from './captures/capture-service.ts';
 import { BoothTelemetry } from './telemetry/booth-telemetry.ts';

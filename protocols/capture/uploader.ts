@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { backoffDelay } from '../../hal/backoff.ts';
 import type { Clock } from '../../hal/clock.ts';
 import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChunks } from './transfer-codec.ts';
 
@@ -178,8 +179,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       },
     };
     const backOff = () => {
-      const { initialMs, maxMs } = this.#options.retry;
-      this.#cooldown.set(packageId, clock.now() + Math.min(maxMs, initialMs * 2 ** Math.min(attempts, 16)));
+      this.#cooldown.set(packageId, clock.now() + backoffDelay(Math.min(attempts, 16), { ...this.#options.retry, jitter: 0 }, () => 0));
     };
     const onVerdict = (verdict: Verdict) => {
       if (verdict.kind === 'resume' && rounds < MAX_RESUME_ROUNDS) {

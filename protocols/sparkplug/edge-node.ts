@@ -13,6 +13,7 @@
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { backoffDelay } from '../../hal/backoff.ts';
 import type { Clock, TimerHandle } from '../../hal/clock.ts';
 import { DataType } from './datatypes.ts';
 import type { EdgeModel, MetricSet } from './metric-model.ts';
@@ -381,8 +382,7 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   private scheduleReconnect(delayMs?: number): void {
     if (this.#state === 'stopped') return;
     const { reconnect, random, clock } = this.#options;
-    const exponential = Math.min(reconnect.maxMs, reconnect.initialMs * 2 ** this.#attempt);
-    const delay = delayMs ?? Math.round(exponential * (1 - reconnect.jitter * (random ?? Math.random)()));
+    const delay = delayMs ?? backoffDelay(this.#attempt, reconnect, random ?? Math.random);
     this.#attempt += 1;
     this.setState('backoff');
     this.#retry = clock.setTimeout(() => {

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import type { AnyDevice, Clock, DeviceError, DeviceInfo, HealthReport, TimerHandle } from '../../hal/index.ts';
 import { isDeviceError } from '../../hal/index.ts';
 import type { BoothLogger } from '../logging/logger.ts';
-import { backoffDelay, type BackoffPolicy, type RandomSource } from '../supervisor/backoff.ts';
+import { backoffDelay, type BackoffPolicy, type RandomSource } from '../../hal/backoff.ts';
 
 export interface ManagedDeviceHealth extends HealthReport {
   id: string;

@@ -5,7 +5,7 @@
  */
 import type { Clock, TimerHandle } from '../../hal/clock.ts';
 import type { BoothLogger } from '../logging/logger.ts';
-import { backoffDelay, type BackoffPolicy, type RandomSource } from './backoff.ts';
+import { backoffDelay, type BackoffPolicy, type RandomSource } from '../../hal/backoff.ts';
 
 export interface ComponentContext {
   /** Reports that the component died; the supervisor restarts it. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay } from '../../runtime/supervisor/backoff.ts';
+import { backoffDelay } from '../../hal/backoff.ts';
 
 describe('backoff', () => {
   const policy = { initialMs: 500, maxMs: 30_000, jitter: 0.3 };

@@ -1,5 +1,6 @@
 /**
- * Exponential backoff with jitter for re-opening devices and restarting components.
+ * Exponential backoff with jitter, shared by every retry loop: re-opening devices, restarting
+ * components, MQTT sessions of the edge node, capture packages waiting to be sent again.
  * Jitter spreads retries so three booths (or three devices) that failed together do not retry
  * in lock step; the random source is injected so tests are deterministic.
  */
