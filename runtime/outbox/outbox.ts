@@ -249,6 +249,7 @@ export class Outbox {
         );
         CREATE TABLE IF NOT EXISTS package_keys (package_id TEXT PRIMARY KEY, key BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS package_data (package_id TEXT PRIMARY KEY, data BLOB NOT NULL);`);
+      finishInterruptedErases(db);
       return db;
     } catch (error) {
       if (db?.isOpen) db.close();
@@ -266,4 +267,16 @@ export class Outbox {
     }
     return target;
   }
+}
+
+/**
+ * An erase deletes the key in one commit and the rest in a second: a kill between the two
+ * leaves a package without its key — already crypto-erased, never again readable. Finish such
+ * erases at open, or the uploader would try to send a package it cannot read.
+ */
+function finishInterruptedErases(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  db.exec('DELETE FROM package_data WHERE package_id NOT IN (SELECT package_id FROM package_keys)');
+  db.exec('DELETE FROM packages WHERE package_id NOT IN (SELECT package_id FROM package_keys)');
+  db.exec('COMMIT');
 }

@@ -172,3 +172,21 @@ describe('outbox on a read-only disk', () => {
     });
   });
 });
+
+describe('outbox erase interrupted by a crash', () => {
+  it('finishes at the next open an erase that lost its key but kept its rows', () => {
+    const { outbox, clock, dir } = freshOutbox();
+    outbox.accept('half-erased', randomBytes(1000));
+    outbox.accept('kept', randomBytes(1000));
+    // What a SIGKILL between the erase's two commits leaves: the key gone, the rest still there.
+    (outbox as unknown as { db(): { exec(sql: string): void } }).db().exec("DELETE FROM package_keys WHERE package_id = 'half-erased'");
+    outbox.close();
+    const reopened = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
+    assert.deepEqual(reopened.open(), {});
+    assert.deepEqual(reopened.pending().map((item) => item.packageId), ['kept']);
+    assert.equal(reopened.has('half-erased'), false);
+    assert.equal(reopened.stats().depth, 1);
+    assert.equal(reopened.read('kept').byteLength, 1000);
+    reopened.close();
+  });
+});
