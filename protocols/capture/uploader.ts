@@ -151,7 +151,15 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   /** Publishes every chunk of a package and leaves it waiting for the central verdict. */
   private async send(packageId: string, attempts: number): Promise<void> {
     const { source, maxChunkBytes, logger, boothId } = this.#options;
-    const chunks = splitIntoChunks(packageId, source.read(packageId), maxChunkBytes);
+    let chunks: Uint8Array[];
+    try {
+      chunks = splitIntoChunks(packageId, source.read(packageId), maxChunkBytes);
+    } catch (error) {
+      // One unreadable package must not hold up the ones behind it: it waits its turn again.
+      logger.warn({ packageId, err: error }, `cannot read package ${packageId} for upload: ${(error as Error).message}`);
+      this.#cooldown.set(packageId, this.#options.clock.now() + backoffDelay(Math.min(attempts, 16), { ...this.#options.retry, jitter: 0 }, () => 0));
+      return;
+    }
     source.markAttempt(packageId);
     logger.debug({ packageId, chunks: chunks.length, attempt: attempts + 1 }, `uploading package ${packageId} in ${chunks.length} chunks`);
     const awaiting = this.await(packageId, chunks, attempts);
