@@ -16,11 +16,11 @@ import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { systemClock } from '../hal/clock.ts';
 import { generateBoothKeyPair, generateCentralKeyPair, loadPrivateKey, loadPublicKey, writeKeyPair } from '../protocols/capture/keys.ts';
-import { ackTopic, CHUNK_TOPIC_FILTER, decodeChunk, encodeAck, parseCaptureTopic } from '../protocols/capture/transfer-codec.ts';
-import { CaptureUploader } from '../protocols/capture/uploader.ts';
+import { CaptureUploader, inThreadSource, type UploadSource } from '../protocols/capture/uploader.ts';
 import { createX25519Crypto } from '../protocols/capture/x25519-aes-gcm.ts';
 import { CapturePipeline } from '../runtime/captures/capture-pipeline.ts';
 import { Outbox } from '../runtime/outbox/outbox.ts';
+import { WorkerUploadSource } from '../runtime/outbox/worker-upload-source.ts';
 import { syntheticPackage } from '../simulator/captures/synthetic-package.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -35,25 +35,45 @@ export interface UploadFigures {
   /** With a peer that acknowledges on the last chunk: the booth side alone. */
   boothSideMiBPerSecond: number;
   boothSideLagP99Ms: number;
+  /** The previous version, reading and chunking on the event loop's thread, booth side alone. */
+  inThreadMiBPerSecond: number;
+  inThreadLagP99Ms: number;
   rawMqttJsMiBPerSecond: number;
+  rawMqttJsLagP99Ms: number;
+  /** Booth side with captures.maxBytesPerSecond set (a 256 Mbit/s share of the uplink). */
+  pacedMiBPerSecondCap: number;
+  pacedMiBPerSecond: number;
+  pacedLagP99Ms: number;
+  pacedLagMaxMs: number;
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
   peakRssMiB: number;
 }
 
+type SourceKind = 'worker' | 'in-thread';
+const PACED_BYTES_PER_SECOND = 32 * MiB;
+
+/** A process running bench/peer.ts; resolves once it is subscribed. */
+async function startPeer(args: string[]): Promise<{ done: Promise<void>; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'peer.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  let markDone!: () => void;
+  const done = new Promise<void>((resolve) => (markDone = resolve));
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`bench peer exited with ${code}`)));
+    lines.on('line', (line) => (line === 'ready' ? resolve() : line === 'done' ? markDone() : undefined));
+  });
+  const stop = async () => {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return { done, stop };
+}
+
 /** A central stand-in that acknowledges each package when its last chunk arrives, doing nothing else. */
 async function startInstantAcker(url: string): Promise<() => Promise<void>> {
-  const client = await mqtt.connectAsync(url, { protocolVersion: 5 });
-  client.on('message', (topic, payload) => {
-    const parsed = parseCaptureTopic(topic);
-    if (!parsed.ok || parsed.value.kind !== 'chunk') return;
-    const chunk = decodeChunk(payload);
-    if (chunk.index === chunk.count - 1) {
-      client.publish(ackTopic(parsed.value.boothId), Buffer.from(encodeAck({ packageId: chunk.packageId, status: 'accepted' })), { qos: 1 });
-    }
-  });
-  await client.subscribeAsync(CHUNK_TOPIC_FILTER, { qos: 1 });
-  return () => client.endAsync(true);
+  return (await startPeer(['ack', url])).stop;
 }
 
 async function startReceiverProcess(url: string, dir: string): Promise<() => Promise<void>> {
@@ -79,28 +99,29 @@ async function startReceiverProcess(url: string, dir: string): Promise<() => Pro
 
 /**
  * The transport's ceiling: QoS 1 publishes of 128 KiB with the same in-flight bound, received
- * by a subscriber (like the booth-side figure's acking peer), timed until the last one arrives.
+ * by a subscriber in another process (like the booth-side figure's acking peer), timed until
+ * the last one arrives; with the publishing process's event-loop lag.
  */
-async function rawMqttJs(url: string, totalBytes: number, inFlightBytes: number): Promise<number> {
-  const client = await mqtt.connectAsync(url, { protocolVersion: 5 });
-  const subscriber = await mqtt.connectAsync(url, { protocolVersion: 5 });
-  await subscriber.subscribeAsync('bench/raw-capture', { qos: 1 });
+async function rawMqttJs(url: string, totalBytes: number, inFlightBytes: number): Promise<{ mibPerSecond: number; lagP99Ms: number }> {
   const chunk = randomBytes(128 * 1024);
   const messages = Math.ceil(totalBytes / chunk.length);
-  let received = 0;
-  const all = new Promise<void>((resolve) => subscriber.on('message', () => ++received === messages && resolve()));
+  const subscriber = await startPeer(['count', url, 'bench/raw-capture', String(messages)]);
+  const client = await mqtt.connectAsync(url, { protocolVersion: 5 });
   const inFlight = new Set<Promise<unknown>>();
+  const lag = monitorEventLoopDelay({ resolution: 5 });
+  lag.enable();
   const started = performance.now();
   for (let sent = 0; sent < messages; sent += 1) {
     while (inFlight.size * chunk.length >= inFlightBytes) await Promise.race(inFlight);
     const publish: Promise<unknown> = client.publishAsync('bench/raw-capture', chunk, { qos: 1 }).finally(() => inFlight.delete(publish));
     inFlight.add(publish);
   }
-  await all;
+  await subscriber.done;
   const seconds = (performance.now() - started) / 1000;
+  lag.disable();
   await client.endAsync();
-  await subscriber.endAsync();
-  return Math.round(((messages * chunk.length) / MiB / seconds) * 10) / 10;
+  await subscriber.stop();
+  return { mibPerSecond: Math.round(((messages * chunk.length) / MiB / seconds) * 10) / 10, lagP99Ms: Math.round((lag.percentile(99) / 1e6) * 100) / 100 };
 }
 
 export async function measureCaptureUpload(url: string, packages: number, packageBytes: number): Promise<UploadFigures> {
@@ -121,8 +142,11 @@ async function run(url: string, dir: string, packages: number, packageBytes: num
     boothPrivateKey: loadPrivateKey(join(dir, 'keys', 'booth.key'), 'booth'),
     centralPublicKey: loadPublicKey(join(dir, 'keys', 'central.pub'), 'central'),
   });
-  const boothSide = await drain(url, join(dir, 'outbox-instant'), crypto, packages, packageBytes, () => startInstantAcker(url));
-  const endToEnd = await drain(url, join(dir, 'outbox'), crypto, packages, packageBytes, () => startReceiverProcess(url, dir));
+  const inThread = await drain(url, join(dir, 'outbox-in-thread'), 'in-thread', crypto, packages, packageBytes, () => startInstantAcker(url));
+  const boothSide = await drain(url, join(dir, 'outbox-instant'), 'worker', crypto, packages, packageBytes, () => startInstantAcker(url));
+  const endToEnd = await drain(url, join(dir, 'outbox'), 'worker', crypto, packages, packageBytes, () => startReceiverProcess(url, dir));
+  // A booth's real uplink is far below loopback speed: the lag at a capped rate is the one a person in the booth would feel.
+  const paced = await drain(url, join(dir, 'outbox-paced'), 'worker', crypto, Math.min(packages, 64), packageBytes, () => startInstantAcker(url), PACED_BYTES_PER_SECOND);
   const raw = await rawMqttJs(url, Math.min(endToEnd.bytes, 512 * MiB), MiB);
   return {
     packages,
@@ -130,7 +154,14 @@ async function run(url: string, dir: string, packages: number, packageBytes: num
     uploadMiBPerSecond: endToEnd.mibPerSecond,
     boothSideMiBPerSecond: boothSide.mibPerSecond,
     boothSideLagP99Ms: boothSide.lagP99Ms,
-    rawMqttJsMiBPerSecond: raw,
+    inThreadMiBPerSecond: inThread.mibPerSecond,
+    inThreadLagP99Ms: inThread.lagP99Ms,
+    rawMqttJsMiBPerSecond: raw.mibPerSecond,
+    rawMqttJsLagP99Ms: raw.lagP99Ms,
+    pacedMiBPerSecondCap: PACED_BYTES_PER_SECOND / MiB,
+    pacedMiBPerSecond: paced.mibPerSecond,
+    pacedLagP99Ms: paced.lagP99Ms,
+    pacedLagMaxMs: paced.lagMaxMs,
     eventLoopLagP99Ms: endToEnd.lagP99Ms,
     eventLoopLagMaxMs: endToEnd.lagMaxMs,
     peakRssMiB: endToEnd.peakRssMiB,
@@ -141,10 +172,12 @@ async function run(url: string, dir: string, packages: number, packageBytes: num
 async function drain(
   url: string,
   outboxDir: string,
+  sourceKind: SourceKind,
   crypto: ReturnType<typeof createX25519Crypto>,
   packages: number,
   packageBytes: number,
   startCentral: () => Promise<() => Promise<void>>,
+  maxBytesPerSecond?: number,
 ) {
   const outbox = new Outbox(outboxDir, systemClock, { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: 1e12 });
   outbox.open();
@@ -155,13 +188,16 @@ async function drain(
   const lag = monitorEventLoopDelay({ resolution: 5 });
   let peakRss = process.memoryUsage.rss();
   const rssProbe = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  const workerSource = sourceKind === 'worker' ? new WorkerUploadSource(outbox) : undefined;
+  const source: UploadSource = workerSource ?? inThreadSource(outbox);
   const uploader = new CaptureUploader({
     boothId: 'bench-booth',
-    source: outbox,
+    source,
     clock: systemClock,
     logger: silent,
     maxChunkBytes: 131_072,
     maxInFlightBytes: MiB,
+    ...(maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond }),
     ackTimeoutMs: 30_000,
     retry: { initialMs: 200, maxMs: 2000 },
     protocolVersion: 5,
@@ -175,6 +211,7 @@ async function drain(
   lag.disable();
   clearInterval(rssProbe);
   await uploader.stop();
+  await workerSource?.close();
   await stopCentral();
   outbox.close();
   return {

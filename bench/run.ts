@@ -91,7 +91,9 @@ if (!only || only === 'captures') {
       ]),
       [`upload MiB/s, ${upload.packages} × ${upload.packageMiB} MiB through outbox → central ack`, String(upload.uploadMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond}`, ratio(upload.uploadMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
       ['upload MiB/s, booth side (peer acks on the last chunk)', String(upload.boothSideMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond}`, ratio(upload.boothSideMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
-      ['event-loop lag, booth side only, p99', `${upload.boothSideLagP99Ms} ms`, '', ''],
+      ['upload MiB/s, booth side, previous version (chunks made on the event loop)', String(upload.inThreadMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond}`, ratio(upload.inThreadMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
+      ['event-loop lag, booth side only, p99: worker / previous version', `${upload.boothSideLagP99Ms} / ${upload.inThreadLagP99Ms} ms`, `raw mqtt.js publisher: ${upload.rawMqttJsLagP99Ms} ms`, ''],
+      [`upload capped at ${upload.pacedMiBPerSecondCap} MiB/s (captures.maxBytesPerSecond): MiB/s, lag p99 / max`, `${upload.pacedMiBPerSecond}; ${upload.pacedLagP99Ms} / ${upload.pacedLagMaxMs} ms`, '', ''],
       ['event-loop lag while the backlog drains p99 / max', `${upload.eventLoopLagP99Ms} / ${upload.eventLoopLagMaxMs} ms`, '', ''],
       ['peak RSS while the backlog drains', `${upload.peakRssMiB} MiB`, '', ''],
     ]);

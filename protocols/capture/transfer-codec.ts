@@ -130,6 +130,22 @@ export function decodeChunk(bytes: Uint8Array): Chunk {
   return chunk;
 }
 
+/**
+ * Where a chunk message sits in its package, read from the header alone: no hash is checked and
+ * the data is not touched. For routing and for peers that only count chunks; decodeChunk before
+ * trusting anything.
+ */
+export function peekChunkPosition(bytes: Uint8Array): { packageId: string; index: number; count: number } {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const idLength = buf[OFFSET.idLength] ?? 0;
+  if (buf.length < CHUNK_FIXED_HEADER_BYTES + idLength || buf.readUInt16BE(OFFSET.magic) !== CHUNK_MAGIC) throw new ChunkError(`not a chunk: bad header`);
+  return {
+    packageId: buf.toString('utf8', OFFSET.packageId, OFFSET.packageId + idLength),
+    index: buf.readUInt32BE(OFFSET.index),
+    count: buf.readUInt32BE(OFFSET.count),
+  };
+}
+
 /** Bytes of header before the data of a chunk of this package. */
 export function chunkHeaderBytes(packageId: string): number {
   return CHUNK_FIXED_HEADER_BYTES + Buffer.byteLength(checkId('packageId', packageId));
@@ -147,9 +163,16 @@ export function splitIntoChunks(packageId: string, bytes: Uint8Array, maxChunkBy
   const count = Math.max(1, Math.ceil(bytes.length / room));
   if (count > MAX_COUNT) throw new ChunkError(`package of ${bytes.length} bytes needs ${count} chunks, more than ${MAX_COUNT}`);
   const packageSha = sha256(bytes);
+  // One allocation for every chunk of the package: one object for the garbage collector, and
+  // one ArrayBuffer to transfer when the chunks are made on another thread.
+  const header = chunkHeaderBytes(packageId);
+  const storage = new ArrayBuffer(count * header + bytes.length);
+  let offset = 0;
   return Array.from({ length: count }, (_, index) => {
     const data = bytes.subarray(index * room, Math.min(bytes.length, (index + 1) * room));
-    return writeChunk(packageId, index, count, bytes.length, packageSha, sha256(data), data);
+    const target = new Uint8Array(storage, offset, header + data.length);
+    offset += target.length;
+    return writeChunk(packageId, index, count, bytes.length, packageSha, sha256(data), data, target);
   });
 }
 
@@ -349,9 +372,20 @@ function chunkProblem(c: Chunk): [keyof typeof OFFSET | 'data', string] | undefi
   return undefined;
 }
 
-function writeChunk(packageId: string, index: number, count: number, totalBytes: number, packageSha: Uint8Array, chunkSha: Uint8Array, data: Uint8Array): Uint8Array {
+function writeChunk(
+  packageId: string,
+  index: number,
+  count: number,
+  totalBytes: number,
+  packageSha: Uint8Array,
+  chunkSha: Uint8Array,
+  data: Uint8Array,
+  target?: Uint8Array,
+): Uint8Array {
   const id = Buffer.from(packageId, 'utf8');
-  const buf = Buffer.alloc(CHUNK_FIXED_HEADER_BYTES + id.length + data.length); // alloc: never a slice of Node's shared pool
+  const size = CHUNK_FIXED_HEADER_BYTES + id.length + data.length;
+  // alloc, not allocUnsafe: never a slice of Node's shared pool
+  const buf = target ? Buffer.from(target.buffer, target.byteOffset, size) : Buffer.alloc(size);
   buf.writeUInt16BE(CHUNK_MAGIC, OFFSET.magic);
   buf[OFFSET.version] = CHUNK_VERSION;
   buf[OFFSET.idLength] = id.length;

@@ -18,10 +18,31 @@ import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChun
 export interface UploadSource {
   /** Oldest first. */
   pending(limit: number): Array<{ packageId: string; attempts: number }>;
+  /** The package as chunk messages (splitIntoChunks), counting an upload attempt; may work off the main thread. */
+  chunks(packageId: string, maxChunkBytes: number): Promise<Uint8Array[]>;
+  /** Crypto-erase on the central acknowledgement; false when the package is not (or no longer) here. */
+  erase(packageId: string): Promise<boolean>;
+}
+
+/** A package store read on the calling thread (the outbox itself, or a test's map). */
+export interface PackageStore {
+  pending(limit: number): Array<{ packageId: string; attempts: number }>;
   read(packageId: string): Uint8Array;
   markAttempt(packageId: string): void;
-  /** Crypto-erase on the central acknowledgement; false when the package is not (or no longer) here. */
   erase(packageId: string): boolean;
+}
+
+/** An UploadSource doing its reading, chunking and erasing on the event loop's own thread. */
+export function inThreadSource(store: PackageStore): UploadSource {
+  return {
+    pending: (limit) => store.pending(limit),
+    chunks: async (packageId, maxChunkBytes) => {
+      const chunks = splitIntoChunks(packageId, store.read(packageId), maxChunkBytes);
+      store.markAttempt(packageId);
+      return chunks;
+    },
+    erase: async (packageId) => store.erase(packageId),
+  };
 }
 
 export interface UploaderLogger {
@@ -37,6 +58,8 @@ export interface UploaderOptions {
   logger: UploaderLogger;
   maxChunkBytes: number;
   maxInFlightBytes: number;
+  /** Upload rate cap (chunk bytes per second); undefined: as fast as the broker takes them. */
+  maxBytesPerSecond?: number;
   /** How long to wait for the central verdict once every chunk is with the broker. */
   ackTimeoutMs: number;
   retry: { initialMs: number; maxMs: number };
@@ -48,12 +71,21 @@ export interface UploaderOptions {
  /** How many packages may wait for their verdict at once (the upload pipeline depth). */
 const MAX_PACKAGES_AWAITING_VERDICT = 4;
 const MAX_RESUME_ROUNDS = 5;
+/** How many packages are read and chunked ahead of the one being published. */
+const PACKAGES_PREPARED_AHEAD = 2;
 
 interface Awaiting {
   /** Resolves once the package has its verdict (or was given up for this connection). */
   settled: Promise<void>;
   onVerdict(verdict: Verdict): void;
   finish(): void;
+}
+
+interface Prepared {
+  packageId: string;
+  attempts: number;
+  /** undefined when the package could not be read (it is then on backoff). */
+  chunks: Promise<Uint8Array[] | undefined>;
 }
 
 type Verdict = { kind: 'accepted' } | { kind: 'rejected'; reason: string } | { kind: 'resume'; missing: number[] } | { kind: 'timeout' };
@@ -72,8 +104,14 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   readonly #cooldown = new Map<string, number>();
   readonly #inFlight = new Set<Promise<unknown>>();
   #inFlightBytes = 0;
+  /** Rate cap: when the next chunk may go (clock time). */
+  #nextChunkAt = 0;
   /** Packages fully sent and waiting for the central verdict. */
   readonly #awaiting = new Map<string, Awaiting>();
+  /** Being read and chunked for sending. */
+  readonly #preparing = new Set<string>();
+  /** Accepted by central, erase under way: still listed as pending, never to be sent again. */
+  readonly #erasing = new Set<string>();
 
   constructor(options: UploaderOptions) {
     super();
@@ -118,6 +156,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   private async pump(): Promise<void> {
     if (this.#pumping || this.#stopped) return;
     this.#pumping = true;
+    const ahead: Prepared[] = [];
     try {
       while (this.#client?.connected && !this.#stopped) {
         if (this.#awaiting.size >= MAX_PACKAGES_AWAITING_VERDICT) {
@@ -125,15 +164,30 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
           await Promise.race([...this.#awaiting.values()].map((awaiting) => awaiting.settled));
           continue;
         }
-        const next = this.nextPackage();
-        if (!next) break;
-        await this.send(next.packageId, next.attempts);
-        await yieldToEventLoop(); // reading and hashing a package is a few ms; let the door and session run
+        // The next packages are read and chunked (off the main thread, with the worker source)
+        // while this one goes out: preparing and publishing overlap.
+        while (ahead.length < PACKAGES_PREPARED_AHEAD) {
+          const prepared = this.prepare();
+          if (!prepared) break;
+          ahead.push(prepared);
+        }
+        const current = ahead.shift();
+        if (!current) break;
+        const chunks = await current.chunks;
+        if (!chunks || !this.#client?.connected || this.#stopped) {
+          this.#preparing.delete(current.packageId);
+          continue;
+        }
+        await this.send(current, chunks);
+        await yieldToEventLoop(); // let the door and the session run between packages
       }
     } catch (error) {
       this.#options.logger.warn({ err: error }, `capture uploads paused: ${(error as Error).message}`);
     } finally {
       this.#pumping = false;
+      for (const { packageId, chunks } of ahead) {
+        void chunks.finally(() => this.#preparing.delete(packageId)); // goes again on the next pump
+      }
     }
     const retryAt = Math.min(...this.#cooldown.values());
     if (Number.isFinite(retryAt) && !this.#stopped) {
@@ -141,28 +195,31 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     }
   }
 
-  private nextPackage(): { packageId: string; attempts: number } | undefined {
-    const now = this.#options.clock.now();
-    return this.#options.source
+  /** Starts reading and chunking the oldest package that is free to go; undefined when none is. */
+  private prepare(): Prepared | undefined {
+    const { source, maxChunkBytes, logger, clock, retry } = this.#options;
+    const now = clock.now();
+    const next = source
       .pending(64)
-      .find((item) => !this.#awaiting.has(item.packageId) && (this.#cooldown.get(item.packageId) ?? 0) <= now);
+      .find(({ packageId }) => !this.#awaiting.has(packageId) && !this.#erasing.has(packageId) && !this.#preparing.has(packageId) && (this.#cooldown.get(packageId) ?? 0) <= now);
+    if (!next) return undefined;
+    const { packageId, attempts } = next;
+    this.#preparing.add(packageId);
+    const chunks = source.chunks(packageId, maxChunkBytes).catch((error: unknown) => {
+      // One unreadable package must not hold up the ones behind it: it waits its turn again.
+      logger.warn({ packageId, err: error }, `cannot read package ${packageId} for upload: ${(error as Error).message}`);
+      this.#cooldown.set(packageId, clock.now() + backoffDelay(Math.min(attempts, 16), { ...retry, jitter: 0 }, () => 0));
+      return undefined;
+    });
+    return { packageId, attempts, chunks };
   }
 
   /** Publishes every chunk of a package and leaves it waiting for the central verdict. */
-  private async send(packageId: string, attempts: number): Promise<void> {
-    const { source, maxChunkBytes, logger, boothId } = this.#options;
-    let chunks: Uint8Array[];
-    try {
-      chunks = splitIntoChunks(packageId, source.read(packageId), maxChunkBytes);
-    } catch (error) {
-      // One unreadable package must not hold up the ones behind it: it waits its turn again.
-      logger.warn({ packageId, err: error }, `cannot read package ${packageId} for upload: ${(error as Error).message}`);
-      this.#cooldown.set(packageId, this.#options.clock.now() + backoffDelay(Math.min(attempts, 16), { ...this.#options.retry, jitter: 0 }, () => 0));
-      return;
-    }
-    source.markAttempt(packageId);
+  private async send({ packageId, attempts }: Prepared, chunks: Uint8Array[]): Promise<void> {
+    const { logger, boothId } = this.#options;
     logger.debug({ packageId, chunks: chunks.length, attempt: attempts + 1 }, `uploading package ${packageId} in ${chunks.length} chunks`);
     const awaiting = this.await(packageId, chunks, attempts);
+    this.#preparing.delete(packageId);
     try {
       await this.publishChunks(chunkTopic(boothId, packageId), chunks, chunks.map((_, index) => index));
     } catch (error) {
@@ -173,7 +230,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
 
   /** Registers the wait for one package's verdict and what to do with it. */
   private await(packageId: string, chunks: Uint8Array[], attempts: number): Awaiting {
-    const { clock, ackTimeoutMs, logger, source, boothId } = this.#options;
+    const { clock, ackTimeoutMs, logger, boothId } = this.#options;
     let rounds = 0;
     let timer = clock.setTimeout(() => onVerdict({ kind: 'timeout' }), ackTimeoutMs);
     let resolveSettled!: () => void;
@@ -201,9 +258,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       awaiting.finish();
       if (verdict.kind === 'accepted') {
         this.#cooldown.delete(packageId);
-        source.erase(packageId);
-        logger.info({ packageId }, `package ${packageId} accepted by central and erased`);
-        this.emit('accepted', packageId);
+        void this.eraseAccepted(packageId, 'accepted by central');
       } else if (verdict.kind === 'rejected') {
         logger.warn({ packageId, reason: verdict.reason }, `central rejected package ${packageId}: ${verdict.reason}`);
         this.emit('rejected', packageId, verdict.reason);
@@ -229,6 +284,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       while (this.#inFlight.size > 0 && this.#inFlightBytes + chunk.byteLength > this.#options.maxInFlightBytes) {
         await Promise.race(this.#inFlight);
       }
+      await this.paceFor(chunk.byteLength);
       const client = this.#client;
       if (!client?.connected) throw new Error('broker connection lost');
       this.#inFlightBytes += chunk.byteLength;
@@ -243,8 +299,37 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     }
   }
 
+  /** Spaces chunks out to keep within maxBytesPerSecond, on the injected clock. */
+  private async paceFor(bytes: number): Promise<void> {
+    const { maxBytesPerSecond, clock } = this.#options;
+    if (maxBytesPerSecond === undefined) return;
+    const now = clock.now();
+    const sendAt = Math.max(now, this.#nextChunkAt);
+    this.#nextChunkAt = sendAt + (bytes * 1000) / maxBytesPerSecond;
+    if (sendAt > now) await new Promise<void>((resolve) => clock.setTimeout(resolve, sendAt - now));
+  }
+
+  /**
+   * Crypto-erases a package central has acknowledged. A failed erase leaves it in the outbox:
+   * it is sent again later and central acknowledges the duplicate, so the erase is retried.
+   */
+  private async eraseAccepted(packageId: string, why: string): Promise<void> {
+    const { logger, source } = this.#options;
+    this.#erasing.add(packageId);
+    try {
+      if (await source.erase(packageId)) {
+        logger.info({ packageId }, `package ${packageId} ${why}: erased`);
+        this.emit('accepted', packageId);
+      }
+    } catch (error) {
+      logger.warn({ packageId, err: error }, `package ${packageId} ${why}, but erasing it failed: ${(error as Error).message}`);
+    } finally {
+      this.#erasing.delete(packageId);
+    }
+  }
+
   private onMessage(topic: string, payload: Buffer): void {
-    const { boothId, logger, source } = this.#options;
+    const { boothId, logger } = this.#options;
     if (topic === ackTopic(boothId)) {
       const ack = parseAck(payload);
       if (!ack.ok) return logger.warn({ reason: ack.reason }, `ignoring malformed capture ack: ${ack.reason}`);
@@ -252,11 +337,10 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       const awaiting = this.#awaiting.get(packageId);
       if (awaiting) {
         awaiting.onVerdict(status === 'accepted' ? { kind: 'accepted' } : { kind: 'rejected', reason: reason ?? 'no reason given' });
-      } else if (status === 'accepted' && source.erase(packageId)) {
+      } else if (status === 'accepted' && !this.#erasing.has(packageId)) {
         // A late acknowledgement (after a timeout, a reconnect or a restart) still counts.
         this.#cooldown.delete(packageId);
-        logger.info({ packageId }, `late acknowledgement: package ${packageId} erased`);
-        this.emit('accepted', packageId);
+        void this.eraseAccepted(packageId, 'late acknowledgement');
       }
       return;
     }

@@ -14,6 +14,7 @@ import type { AuditSink } from '../audit/audit-log.ts';
 import type { BoothConfig } from '../config/schema.ts';
 import type { BoothLogger } from '../logging/logger.ts';
 import { Outbox, type OutboxStats } from '../outbox/outbox.ts';
+import { WorkerUploadSource } from '../outbox/worker-upload-source.ts';
 import { CapturePipeline, type AcceptedPackage } from './capture-pipeline.ts';
 
 /** A full session with uncompressed slaps and palms: what must still fit for a new session. */
@@ -29,6 +30,7 @@ export interface CaptureServiceOptions {
 export class CaptureService {
   readonly outbox: Outbox;
   readonly uploader: CaptureUploader;
+  readonly #uploadSource: WorkerUploadSource;
   readonly #pipeline: CapturePipeline;
   readonly #options: CaptureServiceOptions;
 
@@ -41,13 +43,16 @@ export class CaptureService {
       boothPrivateKey: loadPrivateKey(captures.boothKeyFile, 'booth'),
       centralPublicKey: loadPublicKey(captures.centralPublicKeyFile, 'central'),
     });
+    // Reading, chunking and erasing packages run on a worker thread: the door and the session never wait for them.
+    this.#uploadSource = new WorkerUploadSource(this.outbox);
     this.uploader = new CaptureUploader({
       boothId: config.booth.id,
-      source: this.outbox,
+      source: this.#uploadSource,
       clock,
       logger: logger.child({ component: 'uploads' }),
       maxChunkBytes: captures.maxChunkBytes,
       maxInFlightBytes: captures.maxInFlightBytes,
+      ...(captures.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: captures.maxBytesPerSecond }),
       ackTimeoutMs: captures.ackTimeoutSeconds * 1000,
       retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs },
       protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url ? 5 : 4),
@@ -66,6 +71,7 @@ export class CaptureService {
 
   async stop(): Promise<void> {
     await this.uploader.stop();
+    await this.#uploadSource.close();
     this.outbox.close();
   }
 

@@ -91,6 +91,8 @@ export const boothConfigSchema = z
         maxChunkBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(131_072),
         maxInFlightBytes: z.number().int().min(1024).default(1024 * 1024),
         ackTimeoutSeconds: z.number().min(1).max(3600).default(30),
+        /** The share of the centre's uplink captures may take; unset: as fast as the link allows. */
+        maxBytesPerSecond: z.number().int().min(1024).optional(),
         /** MQTT version of the capture connection; 4 with the embedded broker (it speaks no 5). */
         mqttProtocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
       })
