@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { backoffDelay } from '../../hal/backoff.ts';
-import type { Clock } from '../../hal/clock.ts';
+import type { Clock, TimerHandle } from '../../hal/clock.ts';
 import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChunks } from './transfer-codec.ts';
 
 export interface UploadSource {
@@ -62,7 +62,8 @@ export interface UploaderOptions {
   maxBytesPerSecond?: number;
   /** How long to wait for the central verdict once every chunk is with the broker. */
   ackTimeoutMs: number;
-  retry: { initialMs: number; maxMs: number };
+  /** Backoff of reconnects and of packages central rejected or left unanswered; jitter 0..1 (default 0) spreads reconnects. */
+  retry: { initialMs: number; maxMs: number; jitter?: number };
   protocolVersion: 4 | 5;
   connect?: (url: string, options: IClientOptions) => MqttClient;
   mqttOptions?: Partial<IClientOptions>;
@@ -102,8 +103,13 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   #stopped = true;
   /** Packages on backoff after a rejection or a silent central side: id → time to try again. */
   readonly #cooldown = new Map<string, number>();
-  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Publishes waiting for their PUBACK on the current connection, with their sizes. */
+  #inFlight = new Map<Promise<unknown>, number>();
   #inFlightBytes = 0;
+  /** Settles when the current connection closes: nothing waits on a dead connection's PUBACKs. */
+  #connectionClosed = Promise.withResolvers<void>();
+  #reconnects = 0;
+  #reconnectTimer: TimerHandle | undefined;
   /** Rate cap: when the next chunk may go (clock time). */
   #nextChunkAt = 0;
   /** Packages fully sent and waiting for the central verdict. */
@@ -125,12 +131,14 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       clientId: `${boothId}.captures`,
       protocolVersion,
       clean: true,
-      reconnectPeriod: 2000,
+      reconnectPeriod: 0, // ours: exponential (reconnectLater), mqtt.js only knows a fixed period
       connectTimeout: 10_000,
       ...mqttOptions,
     });
     this.#client = client;
     client.on('connect', () => {
+      this.#options.logger.info({}, 'capture uploads: connected to the broker');
+      this.#reconnects = 0;
       void client.subscribeAsync([ackTopic(boothId), resumeTopic(boothId)], { qos: 1 }).then(
         () => this.pump(),
         (error: unknown) => this.#options.logger.warn({ err: error }, 'capture uploads: subscribe failed'),
@@ -138,6 +146,27 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     });
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     client.on('error', (error) => this.#options.logger.warn({ err: error }, `capture uploads: MQTT error: ${error.message}`));
+    client.on('close', () => {
+      // Whatever waited for a PUBACK on this connection is lost (mqtt.js may never call back for
+      // it after our own reconnect): the window empties, and the packages go again whole.
+      this.#inFlight = new Map();
+      this.#inFlightBytes = 0;
+      this.#connectionClosed.resolve();
+      this.#connectionClosed = Promise.withResolvers<void>();
+      this.reconnectLater(client);
+    });
+  }
+
+  /** After a lost or refused connection: again after 1×, 2×, 4× … retry.initialMs, at most retry.maxMs. */
+  private reconnectLater(client: MqttClient): void {
+    if (this.#stopped || this.#client !== client || this.#reconnectTimer) return;
+    const { clock, retry, logger } = this.#options;
+    const delay = backoffDelay(Math.min(this.#reconnects++, 16), { ...retry, jitter: retry.jitter ?? 0 }, Math.random);
+    logger.debug({ delayMs: delay }, `capture uploads: broker connection closed; reconnecting in ${delay} ms`);
+    this.#reconnectTimer = clock.setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (!this.#stopped && this.#client === client && !client.connected) client.reconnect();
+    }, delay);
   }
 
   /** A new package is durable in the outbox. */
@@ -147,6 +176,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#reconnectTimer?.cancel();
+    this.#reconnectTimer = undefined;
     for (const awaiting of [...this.#awaiting.values()]) awaiting.finish();
     const client = this.#client;
     this.#client = undefined;
@@ -282,7 +313,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     for (const index of indexes) {
       const chunk = chunks[index]!;
       while (this.#inFlight.size > 0 && this.#inFlightBytes + chunk.byteLength > this.#options.maxInFlightBytes) {
-        await Promise.race(this.#inFlight);
+        await Promise.race([...this.#inFlight.keys(), this.#connectionClosed.promise]);
+        if (!this.#client?.connected) throw new Error('broker connection lost');
       }
       await this.paceFor(chunk.byteLength);
       const client = this.#client;
@@ -292,10 +324,10 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
         .publishAsync(topic, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), { qos: 1 })
         .catch(() => undefined) // a lost connection shows up as 'close'; the package goes again whole
         .finally(() => {
-          this.#inFlight.delete(sent);
-          this.#inFlightBytes -= chunk.byteLength;
+          // Only if still counted: a closed connection has already emptied the window.
+          if (this.#inFlight.delete(sent)) this.#inFlightBytes -= chunk.byteLength;
         });
-      this.#inFlight.add(sent);
+      this.#inFlight.set(sent, chunk.byteLength);
     }
   }
 

@@ -54,7 +54,7 @@ export class CaptureService {
       maxInFlightBytes: captures.maxInFlightBytes,
       ...(captures.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: captures.maxBytesPerSecond }),
       ackTimeoutMs: captures.ackTimeoutSeconds * 1000,
-      retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs },
+      retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
       protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url ? 5 : 4),
     });
     this.#pipeline = new CapturePipeline({ boothId: config.booth.id, crypto, outbox: this.outbox, audit, onAccepted: () => this.uploader.kick() });

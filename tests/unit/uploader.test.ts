@@ -20,11 +20,27 @@ class ScriptedClient extends EventEmitter {
   connected = false;
   readonly published: Array<{ topic: string; payload: Buffer }> = [];
   async subscribeAsync(): Promise<void> {}
+  /** When set, no PUBACK ever comes (a connection that dies with messages in flight). */
+  pubacksLost = false;
   async publishAsync(topic: string, payload: Buffer): Promise<void> {
     this.published.push({ topic, payload });
+    if (this.pubacksLost) await new Promise(() => undefined);
   }
   async endAsync(): Promise<void> {
     this.connected = false;
+  }
+  /** mqtt.js's reconnect(): here recorded, and refused until the test lets the broker back. */
+  readonly reconnects: number[] = [];
+  brokerUp = false;
+  clock: FakeClock | undefined;
+  reconnect(): void {
+    this.reconnects.push(this.clock!.now());
+    if (this.brokerUp) this.connect();
+    else this.emit('close');
+  }
+  lose(): void {
+    this.connected = false;
+    this.emit('close');
   }
   connect(): void {
     this.connected = true;
@@ -65,8 +81,9 @@ function memorySource(packages: Record<string, Uint8Array>, unreadable = new Set
   return source;
 }
 
-function uploader(source: UploadSource, clock: FakeClock, extra: { maxBytesPerSecond?: number } = {}) {
+function uploader(source: UploadSource, clock: FakeClock, extra: { maxBytesPerSecond?: number; maxInFlightBytes?: number } = {}) {
   const client = new ScriptedClient();
+  client.clock = clock;
   const warnings: string[] = [];
   const instance = new CaptureUploader({
     boothId: BOOTH,
@@ -123,6 +140,45 @@ describe('capture uploader', () => {
     assert.deepEqual(source.erases, ['a', 'b']);
     release();
     await waitFor(() => source.pending(10).length === 0, 'both erased');
+    await instance.stop();
+  });
+
+  it('reconnects after 1, 2, 4, 8 s while the broker is away, capped, and starts again at 1 s once back', async () => {
+    const clock = new FakeClock();
+    const { client, instance } = uploader(memorySource({}), clock);
+    const lostAt = clock.now();
+    client.lose();
+    await clock.advance(20_000);
+    assert.deepEqual(client.reconnects.map((at) => at - lostAt), [1000, 3000, 7000, 15000], 'retry.initialMs 1 s doubling up to retry.maxMs 8 s');
+    await clock.advance(8000);
+    assert.equal(client.reconnects.at(-1)! - lostAt, 23_000, 'capped at 8 s');
+    client.brokerUp = true;
+    await clock.advance(8000);
+    assert.equal(client.connected, true);
+    const backAt = clock.now();
+    client.lose();
+    await clock.advance(1000);
+    assert.equal(client.reconnects.at(-1)! - backAt, 1000, 'a fresh outage starts at the initial delay again');
+    await instance.stop();
+    const count = client.reconnects.length;
+    client.lose();
+    await clock.advance(60_000);
+    assert.equal(client.reconnects.length, count, 'no reconnect after stop');
+  });
+
+  it('does not wait for PUBACKs of a closed connection: after reconnecting the package goes again whole', async () => {
+    const clock = new FakeClock();
+    const { client, instance } = uploader(memorySource({ a: new Uint8Array(8 * 900) }), clock, { maxInFlightBytes: 2 * CHUNK });
+    client.pubacksLost = true;
+    await waitFor(() => client.published.length === 2, 'a full in-flight window');
+    await clock.advance(10);
+    assert.equal(client.published.length, 2, 'the window is full and no PUBACK comes');
+    client.pubacksLost = false;
+    client.brokerUp = true;
+    client.lose();
+    await clock.advance(1000);
+    await waitFor(() => client.chunksOf('a').length === 2 + 8, 'the whole package again on the new connection');
+    assert.deepEqual(client.chunksOf('a').slice(2), [0, 1, 2, 3, 4, 5, 6, 7]);
     await instance.stop();
   });
 
