@@ -48,6 +48,8 @@ export interface UploadFigures {
   eventLoopLagP99Ms: number;
   eventLoopLagMaxMs: number;
   peakRssMiB: number;
+  /** RSS when the drain started (after filling the outbox), so the peak reads as growth. */
+  startRssMiB: number;
 }
 
 type SourceKind = 'worker' | 'in-thread';
@@ -165,6 +167,7 @@ async function run(url: string, dir: string, packages: number, packageBytes: num
     eventLoopLagP99Ms: endToEnd.lagP99Ms,
     eventLoopLagMaxMs: endToEnd.lagMaxMs,
     peakRssMiB: endToEnd.peakRssMiB,
+    startRssMiB: endToEnd.startRssMiB,
   };
 }
 
@@ -186,7 +189,8 @@ async function drain(
   const bytes = outbox.stats().bytes;
   const stopCentral = await startCentral();
   const lag = monitorEventLoopDelay({ resolution: 5 });
-  let peakRss = process.memoryUsage.rss();
+  const startRss = process.memoryUsage.rss();
+  let peakRss = startRss;
   const rssProbe = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   const workerSource = sourceKind === 'worker' ? new WorkerUploadSource(outbox) : undefined;
   const source: UploadSource = workerSource ?? inThreadSource(outbox);
@@ -220,5 +224,6 @@ async function drain(
     lagP99Ms: Math.round((lag.percentile(99) / 1e6) * 100) / 100,
     lagMaxMs: Math.round((lag.max / 1e6) * 100) / 100,
     peakRssMiB: Math.round(peakRss / MiB),
+    startRssMiB: Math.round(startRss / MiB),
   };
 }

@@ -95,7 +95,7 @@ if (!only || only === 'captures') {
       ['event-loop lag, booth side only, p99: worker / previous version', `${upload.boothSideLagP99Ms} / ${upload.inThreadLagP99Ms} ms`, `raw mqtt.js publisher: ${upload.rawMqttJsLagP99Ms} ms`, ''],
       [`upload capped at ${upload.pacedMiBPerSecondCap} MiB/s (captures.maxBytesPerSecond): MiB/s, lag p99 / max`, `${upload.pacedMiBPerSecond}; ${upload.pacedLagP99Ms} / ${upload.pacedLagMaxMs} ms`, '', ''],
       ['event-loop lag while the backlog drains p99 / max', `${upload.eventLoopLagP99Ms} / ${upload.eventLoopLagMaxMs} ms`, '', ''],
-      ['peak RSS while the backlog drains', `${upload.peakRssMiB} MiB`, '', ''],
+      ['peak RSS while the backlog drains (RSS when it started)', `${upload.peakRssMiB} MiB (${upload.startRssMiB} MiB)`, '', ''],
     ]);
   } finally {
     await broker.stop();
