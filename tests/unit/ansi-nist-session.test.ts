@@ -84,7 +84,7 @@ describe('a session as an ANSI/NIST transaction', () => {
     assert.deepEqual(field(tagged[1]!, 21), [['2', '100', '350', '200', '800'], ['3', '400', '650', '200', '800'], ['4', '700', '950', '200', '800']]);
     assert.deepEqual(field(tagged[1]!, 24), [['2', '60', '0000', '1'], ['3', '61', '0000', '1'], ['4', '62', '0000', '1']]);
     assert.equal(field(tagged[2]!, 24), undefined, 'an unsegmented slap has no per-finger quality to give');
-    assert.deepEqual(field(tagged[4]!, 24), [['7', '45', '0000', '1']], 'a single finger carries its own');
+    assert.deepEqual(field(tagged[4]!, 24), [['7', '44', '0000', '1']], 'a single finger carries its own');
   });
 
   it('marks the face as an ISO full-frontal JPEG and the signature as a compressed scan', () => {
