@@ -26,6 +26,7 @@ async function main(): Promise<number> {
         share: { type: 'string' },
         'mqtt-version': { type: 'string', default: '5' },
         'resume-after-ms': { type: 'string', default: '5000' },
+        an2: { type: 'boolean', default: false },
       },
     }));
   } catch (error) {
@@ -52,6 +53,7 @@ async function main(): Promise<number> {
     ...(values.share ? { shareGroup: values.share } : {}),
     protocolVersion: version,
     resumeAfterMs: Number(values['resume-after-ms']),
+    writeAnsiNist: values.an2 === true,
     report: (report) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...report })}\n`),
   });
   await receiver.start();

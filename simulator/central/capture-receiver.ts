@@ -7,6 +7,8 @@
  * stored is acknowledged again but never stored twice: exactly once per package and capture.
  */
 import { createHash, type KeyObject } from 'node:crypto';
+import { encodeTransaction } from '../../protocols/ansi-nist/transaction.ts';
+import { sessionToTransaction } from '../../protocols/ansi-nist/session-transaction.ts';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -15,7 +17,7 @@ import { decodeCapturePackage, type CapturePackage } from '../../protocols/captu
 import { ackTopic, CHUNK_TOPIC_FILTER, decodeChunk, encodeAck, parseCaptureTopic, Reassembly, resumeTopic, encodeResume, type Chunk } from '../../protocols/capture/transfer-codec.ts';
 
 export interface ReceiverReport {
-  event: 'stored' | 'duplicate' | 'rejected' | 'resume';
+  event: 'stored' | 'duplicate' | 'rejected' | 'resume' | 'an2-failed';
   boothId: string;
   packageId: string;
   detail: string;
@@ -33,6 +35,8 @@ export interface CaptureReceiverOptions {
   /** Ask for missing chunks after this long without a new one. */
   resumeAfterMs?: number;
   report(report: ReceiverReport): void;
+  /** Also write each stored package as `session.an2`, an ANSI/NIST-ITL 1-2011 transaction. */
+  writeAnsiNist?: boolean;
 }
 
 const EXTENSIONS = { GRAY8_RAW: 'gray', PNG: 'png', JPEG: 'jpg' } as const;
@@ -118,6 +122,14 @@ export class CaptureReceiver {
     const stored = join(this.#options.outDir, packageId);
     const staging = join(this.#options.outDir, '.incoming', `${packageId}.staging-${process.pid}`);
     writePackage(staging, pkg, sealedHash);
+    if (this.#options.writeAnsiNist) {
+      try {
+        writeAtomically(join(staging, 'session.an2'), encodeTransaction(sessionToTransaction(pkg)));
+      } catch (error) {
+        // The package itself is sound and is stored; only its interchange copy could not be made.
+        this.#options.report({ event: 'an2-failed', boothId, packageId, detail: (error as Error).message });
+      }
+    }
     try {
       renameSync(staging, stored);
     } catch {

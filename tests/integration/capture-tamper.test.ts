@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import mqtt from 'mqtt';
+import { decodeTransaction } from '../../protocols/ansi-nist/transaction.ts';
 import { encodeSealed } from '../../protocols/capture/crypto-provider.ts';
 import { generateBoothKeyPair, loadPublicKey } from '../../protocols/capture/keys.ts';
 import { encodeCapturePackage } from '../../protocols/capture/package-codec.ts';
@@ -25,12 +26,12 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function setup() {
+async function setup(receiver: { writeAnsiNist?: boolean } = {}) {
   const broker = await startMosquitto();
   cleanups.push(() => broker.stop());
   const rig = new CaptureRig(broker.url);
   cleanups.push(() => rig.cleanup());
-  await rig.startReceiver(broker.url, 60_000);
+  await rig.startReceiver(broker.url, 60_000, receiver);
   const booth = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
   cleanups.push(() => booth.endAsync(true));
   const acks: Ack[] = [];
@@ -69,6 +70,17 @@ describe('capture receiver refusals', () => {
     assert.deepEqual(rig.stored(), [sealed.packageId]);
     assert.equal(rig.reports.filter((report) => report.event === 'stored').length, 1);
     assert.equal(rig.reports.filter((report) => report.event === 'duplicate').length, 1);
+  });
+
+  it('also writes an accepted package as an ANSI/NIST transaction when asked (--an2)', async () => {
+    const { rig, seal, send, verdict, boothKeyPem } = await setup({ writeAnsiNist: true });
+    const sealed = seal(boothKeyPem);
+    await send(sealed.packageId, splitIntoChunks(sealed.packageId, sealed.bytes, 16_384));
+    assert.equal((await verdict(sealed.packageId)).status, 'accepted');
+    const transaction = decodeTransaction(readFileSync(join(rig.out, sealed.packageId, 'session.an2')));
+    assert.equal(transaction.transactionInformation.get(9)?.[0]?.[0], sealed.packageId, 'TCN is the session id');
+    assert.equal(transaction.transactionInformation.get(8)?.[0]?.[0], BOOTH_ID, 'ORI is the booth');
+    assert.deepEqual(transaction.records.map((record) => record.type), [2, 10], 'the synthetic package holds one face');
   });
 
   it('rejects a tampered chunk with its reason and stores nothing', async () => {

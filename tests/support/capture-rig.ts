@@ -43,7 +43,7 @@ devices:
     mkdirSync(this.out, { recursive: true });
   }
 
-  async startReceiver(brokerUrl: string, resumeAfterMs = 1000): Promise<CaptureReceiver> {
+  async startReceiver(brokerUrl: string, resumeAfterMs = 1000, extra: { writeAnsiNist?: boolean } = {}): Promise<CaptureReceiver> {
     const receiver = new CaptureReceiver({
       brokerUrl,
       outDir: this.out,
@@ -52,6 +52,7 @@ devices:
       protocolVersion: 5,
       resumeAfterMs,
       report: (report) => this.reports.push(report),
+      ...extra,
     });
     await receiver.start();
     this.#receiver = receiver;
