@@ -110,9 +110,11 @@ async function main(): Promise<number> {
     releaseDoor: (reason) => booth.door.release(reason),
     shutdown: async (reason) => {
       await demo?.stop();
-      await booth.shutdown(reason);
+      // The demo's central side first: its MQTT clients talk to the broker inside the booth,
+      // and an MQTT client ending after its broker has gone may wait for ever.
       await central?.stop();
       await receiver?.stop();
+      await booth.shutdown(reason);
       logger.info({ reason }, 'boothd stopped; door released');
     },
     onFatal: (error, origin) => logger.fatal({ err: error, origin }, `boothd ${origin}; releasing the door and exiting`),

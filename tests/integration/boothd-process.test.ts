@@ -8,7 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import { dirname, join } from 'node:path';
+import { generateBoothKeyPair, generateCentralKeyPair, writeKeyPair } from '../../protocols/capture/keys.ts';
 import { BoothdSandbox, ROOT } from '../support/boothd-process.ts';
+import { freePort } from '../support/mosquitto.ts';
 
 let sandbox: BoothdSandbox | undefined;
 afterEach(async () => {
@@ -133,5 +135,36 @@ describe('a running boothd driven through its control socket', () => {
     assert.match(unknownDevice.error ?? '', /args\.device must name a simulated device \(door, lights, sensors\); got "toaster"/);
     run.child.kill('SIGTERM');
     await run.exited;
+  });
+});
+
+describe('boothd --demo (what make run plays)', () => {
+  it('stores a capture package at its own central side, and exits 0 on SIGINT', { timeout: 90_000 }, async () => {
+    const port = await freePort();
+    sandbox = new BoothdSandbox(
+      (stateDir) => `
+booth: { id: demo-01, group: demo }
+stateDir: ${stateDir}
+mqtt: { embeddedBroker: { port: ${port} }, primaryHost: central-sim }
+captures: { boothKeyFile: keys/booth.key, centralPublicKeyFile: keys/central.pub }
+devices:
+  - { id: door, compatible: "sim,door-lock" }
+  - { id: lights, compatible: "sim,lighting" }
+  - { id: sensors, compatible: "sim,sensors" }
+  - { id: scanner, compatible: "sim,fingerprint", props: { placeDelayMs: 200 } }
+  - { id: camera, compatible: "sim,camera" }
+  - { id: pad, compatible: "sim,signature-pad", props: { signingMs: 500 } }
+  - { id: passport, compatible: "sim,document-reader" }
+`,
+    );
+    writeKeyPair(join(sandbox.dir, 'keys'), 'booth', generateBoothKeyPair());
+    writeKeyPair(join(sandbox.dir, 'keys'), 'central', generateCentralKeyPair());
+    const run = sandbox.start(['--config', sandbox.configFile, '--demo']);
+    await run.waitForLine((line) => /^capture package \S+ stored/.test(line.msg ?? ''), 'a package stored by the demo central', 60_000);
+    run.child.kill('SIGINT');
+    const exited = await Promise.race([run.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000))]);
+    if (exited === 'hung') assert.fail('boothd --demo did not exit within 15 s of SIGINT');
+    assert.equal(exited.code, 0);
+    assert.equal(sandbox.physicalBolt(), 'unlocked');
   });
 });
