@@ -228,7 +228,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
 
   /** Starts reading and chunking the oldest package that is free to go; undefined when none is. */
   private prepare(): Prepared | undefined {
-    const { source, maxChunkBytes, logger, clock, retry } = this.#options;
+    const { source, maxChunkBytes, logger, clock } = this.#options;
     const now = clock.now();
     const next = source
       .pending(64)
@@ -239,7 +239,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     const chunks = source.chunks(packageId, maxChunkBytes).catch((error: unknown) => {
       // One unreadable package must not hold up the ones behind it: it waits its turn again.
       logger.warn({ packageId, err: error }, `cannot read package ${packageId} for upload: ${(error as Error).message}`);
-      this.#cooldown.set(packageId, clock.now() + backoffDelay(Math.min(attempts, 16), { ...retry, jitter: 0 }, () => 0));
+      this.coolDown(packageId, attempts);
       return undefined;
     });
     return { packageId, attempts, chunks };
@@ -274,9 +274,6 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
         resolveSettled();
       },
     };
-    const backOff = () => {
-      this.#cooldown.set(packageId, clock.now() + backoffDelay(Math.min(attempts, 16), { ...this.#options.retry, jitter: 0 }, () => 0));
-    };
     const onVerdict = (verdict: Verdict) => {
       if (verdict.kind === 'resume' && rounds < MAX_RESUME_ROUNDS) {
         rounds += 1;
@@ -293,10 +290,10 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       } else if (verdict.kind === 'rejected') {
         logger.warn({ packageId, reason: verdict.reason }, `central rejected package ${packageId}: ${verdict.reason}`);
         this.emit('rejected', packageId, verdict.reason);
-        backOff();
+        this.coolDown(packageId, attempts);
       } else {
         logger.warn({ packageId }, `no verdict from central for package ${packageId}; trying later`);
-        backOff();
+        this.coolDown(packageId, attempts);
       }
       void this.pump();
     };
@@ -329,6 +326,12 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
         });
       this.#inFlight.set(sent, chunk.byteLength);
     }
+  }
+
+  /** Puts a package on backoff: retry.initialMs doubling per attempt, at most retry.maxMs, no jitter. */
+  private coolDown(packageId: string, attempts: number): void {
+    const delay = backoffDelay(Math.min(attempts, 16), { ...this.#options.retry, jitter: 0 }, () => 0);
+    this.#cooldown.set(packageId, this.#options.clock.now() + delay);
   }
 
   /** Spaces chunks out to keep within maxBytesPerSecond, on the injected clock. */
