@@ -182,15 +182,9 @@ export class Outbox {
 
   /** Not fsynced: an attempt count lost to a power cut is harmless, an fsync per upload is not. */
   markAttempt(packageId: string): void {
-    const db = this.db();
-    db.exec('PRAGMA synchronous = NORMAL');
-    try {
+    this.withoutFsync(`counting an upload attempt of ${packageId}`, (db) => {
       db.prepare('UPDATE packages SET attempts = attempts + 1, last_attempt_at = ? WHERE package_id = ?').run(this.#clock.now(), packageId);
-    } catch (error) {
-      throw fromSqliteError(error, `counting an upload attempt of ${packageId}`);
-    } finally {
-      db.exec('PRAGMA synchronous = FULL');
-    }
+    });
   }
 
   /**
@@ -199,11 +193,9 @@ export class Outbox {
    * Returns false when the package was not (or no longer) here: acknowledgements may repeat.
    */
   erase(packageId: string): boolean {
-    const db = this.db();
-    try {
-      // Not fsynced: an erase lost to a power cut only means the package is sent again and the
-      // central side acknowledges the duplicate; the fsync would stall the event loop per package.
-      db.exec('PRAGMA synchronous = NORMAL');
+    // Not fsynced: an erase lost to a power cut only means the package is sent again and the
+    // central side acknowledges the duplicate; the fsync would stall the upload per package.
+    return this.withoutFsync(`erasing package ${packageId}`, (db) => {
       const removedKey = db.prepare('DELETE FROM package_keys WHERE package_id = ?').run(packageId).changes;
       db.exec('BEGIN IMMEDIATE');
       db.prepare('DELETE FROM package_data WHERE package_id = ?').run(packageId);
@@ -211,9 +203,21 @@ export class Outbox {
       db.exec('COMMIT');
       this.checkpointIfDue();
       return Number(removed) + Number(removedKey) > 0;
+    });
+  }
+
+  /**
+   * Runs `body` with commits that are not fsynced (synchronous=NORMAL), then back to FULL; a
+   * failure rolls back what `body` left open and is reported as an OutboxError saying `doing`.
+   */
+  private withoutFsync<T>(doing: string, body: (db: DatabaseSync) => T): T {
+    const db = this.db();
+    db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      return body(db);
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
-      throw fromSqliteError(error, `erasing package ${packageId}`);
+      throw fromSqliteError(error, doing);
     } finally {
       db.exec('PRAGMA synchronous = FULL');
     }
