@@ -13,9 +13,8 @@ const WORKER_URL = new URL('./upload-worker.ts', import.meta.url);
 /** A worker that does not finish closing its connection in this time is terminated. */
 const CLOSE_GRACE_MS = 5_000;
 
-/** One reader: a second one measured no faster (bench/RESULTS.md), the CPU is shared with the broker link. */
-const READER_THREADS = 1;
-type Role = 'writer' | `reader-${number}`;
+/** One reader and one writer: a second reader measured no faster (bench/RESULTS.md). */
+type Role = 'reader' | 'writer';
 interface Thread {
   worker: Worker;
   waiting: Map<number, Waiting>;
@@ -35,7 +34,7 @@ type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> 
 export class WorkerUploadSource implements UploadSource {
   readonly #outbox: Outbox;
   /**
-   * Reader threads read and chunk; one writer thread does every write (attempt counts, erases).
+   * The reader thread reads and chunks; the writer thread does every write (attempt counts, erases).
    * An erase ends in a checkpoint that writes the zeroed pages to the database file and waits
    * for fsync; the next package's chunks must not queue behind it, nor wait for its lock.
    */
@@ -87,7 +86,7 @@ export class WorkerUploadSource implements UploadSource {
   }
 
   private request(body: RequestBody): Promise<UploadWorkerReply> {
-    const role = body.op === 'chunks' ? this.leastBusyReader() : 'writer';
+    const role: Role = body.op === 'chunks' ? 'reader' : 'writer';
     const { worker, waiting } = this.#threads.get(role) ?? this.spawn(role);
     const id = this.#nextId++;
     return new Promise<UploadWorkerReply>((resolve, reject) => {
@@ -102,12 +101,6 @@ export class WorkerUploadSource implements UploadSource {
   /** The running threads, so a test can kill one. */
   threadsForTests(): Worker[] {
     return [...this.#threads.values()].map((thread) => thread.worker);
-  }
-
-  private leastBusyReader(): Role {
-    const readers = Array.from({ length: READER_THREADS }, (_, index): Role => `reader-${index}`);
-    const busy = (role: Role) => this.#threads.get(role)?.waiting.size ?? 0;
-    return readers.reduce((best, role) => (busy(role) < busy(best) ? role : best));
   }
 
   private spawn(role: Role): Thread {
