@@ -121,15 +121,16 @@ export class CaptureReceiver {
     }
     const stored = join(this.#options.outDir, packageId);
     const staging = join(this.#options.outDir, '.incoming', `${packageId}.staging-${process.pid}`);
-    writePackage(staging, pkg, sealedHash);
+    let ansiNist: Uint8Array | undefined;
     if (this.#options.writeAnsiNist) {
       try {
-        writeAtomically(join(staging, 'session.an2'), encodeTransaction(sessionToTransaction(pkg)));
+        ansiNist = encodeTransaction(sessionToTransaction(pkg));
       } catch (error) {
         // The package itself is sound and is stored; only its interchange copy could not be made.
         this.#options.report({ event: 'an2-failed', boothId, packageId, detail: (error as Error).message });
       }
     }
+    writePackage(staging, pkg, sealedHash, ansiNist);
     try {
       renameSync(staging, stored);
     } catch {
@@ -193,7 +194,7 @@ export class CaptureReceiver {
 }
 
 /** One file per capture and a manifest (ids, kinds, sizes, hashes: nothing about the person). */
-function writePackage(dir: string, pkg: CapturePackage, sealedSha256: string): void {
+function writePackage(dir: string, pkg: CapturePackage, sealedSha256: string, ansiNist: Uint8Array | undefined): void {
   mkdirSync(dir, { recursive: true });
   const captures = pkg.captures.map((capture, index) => {
     const file = `${String(index).padStart(2, '0')}-${capture.kind.toLowerCase()}-${capture.position}-a${capture.attempt}.${EXTENSIONS[capture.format]}`;
@@ -223,6 +224,7 @@ function writePackage(dir: string, pkg: CapturePackage, sealedSha256: string): v
     captures,
   };
   writeAtomically(join(dir, 'manifest.json'), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+  if (ansiNist) writeAtomically(join(dir, 'session.an2'), ansiNist); // before the folder's fsync below
   const fd = openSync(dir, 'r');
   fsyncSync(fd);
   closeSync(fd);
