@@ -9,6 +9,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import { dirname, join } from 'node:path';
 import { generateBoothKeyPair, generateCentralKeyPair, writeKeyPair } from '../../protocols/capture/keys.ts';
+import { ALL_SIM_DEVICES_YAML } from '../support/booth-fixture.ts';
 import { BoothdSandbox, ROOT } from '../support/boothd-process.ts';
 import { freePort } from '../support/mosquitto.ts';
 
@@ -147,15 +148,7 @@ booth: { id: demo-01, group: demo }
 stateDir: ${stateDir}
 mqtt: { embeddedBroker: { port: ${port} }, primaryHost: central-sim }
 captures: { boothKeyFile: keys/booth.key, centralPublicKeyFile: keys/central.pub }
-devices:
-  - { id: door, compatible: "sim,door-lock" }
-  - { id: lights, compatible: "sim,lighting" }
-  - { id: sensors, compatible: "sim,sensors" }
-  - { id: scanner, compatible: "sim,fingerprint", props: { placeDelayMs: 200 } }
-  - { id: camera, compatible: "sim,camera" }
-  - { id: pad, compatible: "sim,signature-pad", props: { signingMs: 500 } }
-  - { id: passport, compatible: "sim,document-reader" }
-`,
+devices:${ALL_SIM_DEVICES_YAML}`,
     );
     writeKeyPair(join(sandbox.dir, 'keys'), 'booth', generateBoothKeyPair());
     writeKeyPair(join(sandbox.dir, 'keys'), 'central', generateCentralKeyPair());

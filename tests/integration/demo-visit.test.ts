@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { DemoVisit } from '../../simulator/scenarios/demo-visit.ts';
 import type { SimDoorLock } from '../../simulator/devices/sim-door-lock.ts';
-import { boothFixture } from '../support/booth-fixture.ts';
-
-const ALL_DEVICES = `
-  - { id: door, compatible: "sim,door-lock", props: { latencyMs: 10 } }
-  - { id: lights, compatible: "sim,lighting" }
-  - { id: sensors, compatible: "sim,sensors" }
-  - { id: scanner, compatible: "sim,fingerprint", props: { placeDelayMs: 200 } }
-  - { id: camera, compatible: "sim,camera" }
-  - { id: pad, compatible: "sim,signature-pad", props: { signingMs: 500 } }
-  - { id: passport, compatible: "sim,document-reader" }
-`;
+import { ALL_SIM_DEVICES_YAML, boothFixture } from '../support/booth-fixture.ts';
 
 describe('demo visit', () => {
-  const fixture = boothFixture({ devicesYaml: ALL_DEVICES });
+  const fixture = boothFixture({ devicesYaml: ALL_SIM_DEVICES_YAML });
   after(() => fixture.cleanup());
 
   it('locks the door for the visit, captures every biometric, releases and leaves', async () => {

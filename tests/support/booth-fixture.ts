@@ -24,6 +24,17 @@ export const SIM_DEVICES_YAML = `
     props: { latencyMs: 5 }
 `;
 
+/** All seven simulated device classes, as the demo visit (`make run`) needs them. */
+export const ALL_SIM_DEVICES_YAML = `
+  - { id: door, compatible: "sim,door-lock", props: { latencyMs: 10 } }
+  - { id: lights, compatible: "sim,lighting" }
+  - { id: sensors, compatible: "sim,sensors" }
+  - { id: scanner, compatible: "sim,fingerprint", props: { placeDelayMs: 200 } }
+  - { id: camera, compatible: "sim,camera" }
+  - { id: pad, compatible: "sim,signature-pad", props: { signingMs: 500 } }
+  - { id: passport, compatible: "sim,document-reader" }
+`;
+
 export interface BoothFixture {
   booth: Booth;
   clock: FakeClock;
