@@ -4,7 +4,7 @@
  */
 import type { FingerCapture, Portrait, Signature, Slap } from '../../hal/index.ts';
 import { captureId, newUuidV7, type Capture, type CapturePackage } from '../../protocols/capture/package-codec.ts';
-import { encodePng } from '../imaging/png.ts';
+import { encodePng } from '../../protocols/imaging/png.ts';
 
 const SLAP_POSITION: Record<Slap, number> = { 'right-four': 13, 'left-four': 14, 'two-thumbs': 15 };
 

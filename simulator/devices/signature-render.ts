@@ -1,6 +1,6 @@
 /** Renders pen samples into a grayscale PNG: black ink on white, line width from pressure. */
 import type { PenSample } from '../../hal/signature-pad.ts';
-import { encodePng } from '../imaging/png.ts';
+import { encodePng } from '../../protocols/imaging/png.ts';
 
 const MAX_PRESSURE = 1023;
 

@@ -4,7 +4,7 @@
 // dislocations (ridge endings/bifurcations); quality drives contrast, noise, smudges, breaks.
 import { deriveSeed, mulberry32, sharedGaussianTable, ValueNoise } from './random.ts';
 import type { Rng } from './random.ts';
-import type { RasterImage } from './png.ts';
+import type { RasterImage } from '../../protocols/imaging/png.ts';
 
 export type FingerPattern = 'arch' | 'left-loop' | 'right-loop' | 'whorl';
 /**

@@ -1,7 +1,7 @@
 // Baseline sequential JPEG/JFIF encoder (ITU-T T.81) for simulated camera frames and
 // compressed fingerprint previews. Float AAN DCT, Annex K quantisation and Huffman tables.
-import { checkRaster } from './png.ts';
-import type { RasterImage } from './png.ts';
+import { checkRaster } from '../../protocols/imaging/png.ts';
+import type { RasterImage } from '../../protocols/imaging/png.ts';
 
 export interface JpegOptions {
   /** Chroma sampling for RGB input: 4:2:0 (default, smaller) or 4:4:4 (sharper colour edges). */

@@ -1,5 +1,6 @@
-// PNG encoder for simulated captures (lossless: fingerprint images for NIST-style export,
-// portraits for debugging). 8-bit grayscale or RGB, no interlace.
+// PNG encoder (lossless) for the raw gray rasters scanners hand us: fingerprint images for
+// NIST-style export, technicians' test captures, simulated portraits. 8-bit grayscale or RGB,
+// no interlace.
 import { constants, crc32, deflateSync } from 'node:zlib';
 
 /** Interleaved 8-bit raster: `pixels.length === width * height * channels`. */
