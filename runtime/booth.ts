@@ -17,6 +17,7 @@ import type { LoadedConfig } from './config/load.ts';
 import { ControlServer } from './control/control-server.ts';
 import { logDeviceEvents } from './devices/device-event-log.ts';
 import { DeviceManager } from './devices/device-manager.ts';
+import { DeviceLocks } from './devices/device-locks.ts';
 import type { BoothLogger } from './logging/logger.ts';
 import { DoorGuard } from './safety/door-guard.ts';
 import type { RandomSource } from '../hal/backoff.ts';
@@ -85,6 +86,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       clock,
       logger: logger.child({ component: 'devices' }),
       backoff,
+      locks: new DeviceLocks(config.stateDir, 'boothd'),
       ...(random ? { random } : {}),
     });
     logDeviceEvents(this.devices, logger.child({ component: 'devices' }));

@@ -8,6 +8,7 @@ import type { AnyDevice, Clock, DeviceError, DeviceInfo, HealthReport, TimerHand
 import { isDeviceError } from '../../hal/index.ts';
 import type { BoothLogger } from '../logging/logger.ts';
 import { backoffDelay, type BackoffPolicy, type RandomSource } from '../../hal/backoff.ts';
+import type { DeviceLocking } from './device-locks.ts';
 
 export interface ManagedDeviceHealth extends HealthReport {
   id: string;
@@ -43,6 +44,8 @@ export interface DeviceManagerOptions {
   backoff: BackoffPolicy;
   random?: RandomSource;
   openTimeoutMs?: number;
+  /** Per-device lock files, so boothctl working without the daemon never opens a device we hold. */
+  locks?: DeviceLocking;
 }
 
 export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
@@ -52,6 +55,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   readonly #backoff: BackoffPolicy;
   readonly #random: RandomSource;
   readonly #openTimeoutMs: number;
+  readonly #locks: DeviceLocking | undefined;
   #stopped = false;
   #announcedAllReady = false;
 
@@ -62,6 +66,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     this.#backoff = options.backoff;
     this.#random = options.random ?? Math.random;
     this.#openTimeoutMs = options.openTimeoutMs ?? 5000;
+    this.#locks = options.locks;
     for (const device of options.devices) {
       this.#slots.set(device.id, { device, failedOpens: 0 });
       this.watch(device);
@@ -106,6 +111,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     const reversed = [...this.#slots.values()].reverse();
     for (const slot of reversed) {
       await slot.device.close().catch((error: unknown) => this.#logger.warn({ err: error, device: slot.device.id }, 'close failed'));
+      this.#locks?.release(slot.device.id);
     }
   }
 
@@ -149,6 +155,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     slot.retry = undefined;
     slot.nextRetryAt = undefined;
     try {
+      this.#locks?.acquire(slot.device.id);
       slot.info = await slot.device.open({ timeoutMs: this.#openTimeoutMs });
       slot.failedOpens = 0;
       this.emit('ready', slot.device, slot.info);
