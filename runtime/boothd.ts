@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../hal/clock.ts';
 import { simControlCommands } from '../simulator/control-hooks.ts';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadPrivateKey, loadPublicKey } from '../protocols/capture/keys.ts';
 import { createX25519Crypto } from '../protocols/capture/x25519-aes-gcm.ts';
 import { CaptureReceiver } from '../simulator/central/capture-receiver.ts';
@@ -20,6 +20,9 @@ import { ConfigError } from './config/errors.ts';
 import { loadConfigFile } from './config/load.ts';
 import { builtinDrivers } from './devices/builtin-drivers.ts';
 import { createLogger } from './logging/logger.ts';
+import { RecentLogs } from './logging/recent-logs.ts';
+import { registerTechnicianCommands } from './control/technician-commands.ts';
+import { readFileSync } from 'node:fs';
 import { installProcessGuard } from './safety/process-guard.ts';
 
 const USAGE = `usage: boothd --config <file> [--demo]
@@ -81,7 +84,8 @@ async function main(): Promise<number> {
   }
 
   const format = process.env.BOOTH_LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json');
-  const logger = createLogger({ level: loaded.config.log.level, pretty: format === 'pretty', base: { booth: loaded.config.booth.id } });
+  const recentLogs = new RecentLogs();
+  const logger = createLogger({ level: loaded.config.log.level, pretty: format === 'pretty', base: { booth: loaded.config.booth.id }, tee: recentLogs });
   let booth: Booth;
   try {
     booth = new Booth(loaded, { clock: systemClock, logger });
@@ -125,6 +129,7 @@ async function main(): Promise<number> {
     void booth.shutdown(reason).finally(() => process.exit(EXIT_RESTART));
   });
 
+  registerTechnicianCommands(booth, { recentLogs, configFile: resolve(file), version: packageVersion() });
   for (const command of simControlCommands(booth.devices.devices)) booth.control.register(command.command, command.describe, command.handler);
   if (booth.devices.devices.every((device) => device.compatible.startsWith('sim,'))) {
     // Fault injection for tests and booth-rig; only on an all-simulated booth.
@@ -188,6 +193,11 @@ async function startDemoReceiver(
   });
   await receiver.start();
   return receiver;
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+  return manifest.version ?? 'unknown';
 }
 
 main().then(

@@ -49,6 +49,11 @@ export function simControlCommands(devices: readonly AnyDevice[]): SimCommand[] 
       handler: (args) => void only(SimSensors, 'sensors').setOccupied(flag(args, 'occupied')),
     },
     { command: 'sim.force-door', describe: 'push the door open', handler: () => void only(SimDoorLock, 'door lock').openDoor() },
+    {
+      command: 'sim.jam-bolt',
+      describe: 'the bolt stops following lock commands {jammed: boolean}',
+      handler: (args) => void only(SimDoorLock, 'door lock').jamBolt(flag(args, 'jammed')),
+    },
     { command: 'sim.close-door', describe: 'let the door swing shut', handler: () => void only(SimDoorLock, 'door lock').closeDoor() },
     {
       command: 'sim.physical-door',

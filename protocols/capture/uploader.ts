@@ -169,6 +169,18 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     }, delay);
   }
 
+  get connected(): boolean {
+    return this.#client?.connected === true;
+  }
+
+  /** A technician's "retry now": every package's backoff is forgotten and the pump runs. */
+  retryNow(): number {
+    const cooling = this.#cooldown.size;
+    this.#cooldown.clear();
+    void this.pump();
+    return cooling;
+  }
+
   /** A new package is durable in the outbox. */
   kick(): void {
     void this.pump();

@@ -118,6 +118,11 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     return this.#state;
   }
 
+  /** Whether the configured primary host last said it is online (undefined when none is configured). */
+  get primaryHostOnline(): boolean | undefined {
+    return this.#options.primaryHost ? this.#hostOnline : undefined;
+  }
+
   get bdSeq(): number | undefined {
     return this.#session?.bdSeq;
   }

@@ -7,6 +7,8 @@ import type { BoothConfig } from '../config/schema.ts';
 import { certificateExpiry } from './certificate.ts';
 import { readClockSync, type ClockSyncReport } from './clock-sync.ts';
 import { diskSpace } from './disk.ts';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export interface HostFacts {
   disk: ReturnType<typeof diskSpace> | { error: string };
@@ -17,7 +19,7 @@ export interface HostFacts {
 export function hostFacts(config: Pick<BoothConfig, 'stateDir' | 'mqtt'>, now: number, readClock: () => ClockSyncReport = readClockSync): HostFacts {
   const certFile = config.mqtt.tls?.certFile;
   return {
-    disk: attempt(() => diskSpace(config.stateDir)),
+    disk: attempt(() => diskSpace(existingAncestor(config.stateDir))),
     clock: readClock(),
     ...(certFile ? { certificate: attempt(() => certificateExpiry(certFile, now)) } : {}),
   };
@@ -29,4 +31,11 @@ function attempt<T>(read: () => T): T | { error: string } {
   } catch (error) {
     return { error: (error as Error).message };
   }
+}
+
+/** The state dir before boothd first ran is not there yet: its disk is its nearest parent's. */
+function existingAncestor(dir: string): string {
+  let current = resolve(dir);
+  while (!existsSync(current) && dirname(current) !== current) current = dirname(current);
+  return current;
 }

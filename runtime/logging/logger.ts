@@ -17,6 +17,8 @@ export interface LoggerOptions {
   /** Where lines go; standard output when absent. */
   destination?: NodeJS.WritableStream;
   base?: Record<string, unknown>;
+  /** A second destination that gets every JSON line too (the daemon's recent-log buffer). */
+  tee?: { write(line: string): boolean };
 }
 
 export const AUDIT_LEVEL = 35;
@@ -42,10 +44,22 @@ export function createLogger(options: LoggerOptions): BoothLogger {
       useOnlyCustomProps: false,
       destination: options.destination ?? 1,
     });
-    return pino(settings, stream) as BoothLogger;
+    return pino(settings, withTee(stream, options.tee)) as BoothLogger;
   }
   const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
-  return pino(settings, destination) as BoothLogger;
+  return pino(settings, withTee(destination, options.tee)) as BoothLogger;
+}
+
+function withTee(main: pino.DestinationStream, tee: LoggerOptions['tee']): pino.DestinationStream {
+  if (!tee) return main;
+  // Level 0 on both: the logger's own level has already filtered each line.
+  return pino.multistream(
+    [
+      { level: 0, stream: main },
+      { level: 0, stream: tee },
+    ],
+    { levels: { ...pino.levels.values, audit: AUDIT_LEVEL } },
+  );
 }
 
 const MAX_DEPTH = 6;

@@ -1,0 +1,26 @@
+/** Every boothctl command, in the order `boothctl --help` lists them. */
+import type { CommandSpec } from './command.ts';
+import { callCommand, simCommand } from './commands/call.ts';
+import { configCommand } from './commands/config.ts';
+import { deviceCommand } from './commands/device.ts';
+import { doctorCommand } from './commands/doctor.ts';
+import { doorCommand } from './commands/door.ts';
+import { keysCommand } from './commands/keys.ts';
+import { logsCommand } from './commands/logs.ts';
+import { outboxCommand } from './commands/outbox.ts';
+import { statusCommand } from './commands/status.ts';
+import { tailCommand } from './commands/tail.ts';
+
+export const BOOTHCTL_COMMANDS: readonly CommandSpec[] = [
+  statusCommand,
+  doctorCommand,
+  deviceCommand,
+  outboxCommand,
+  tailCommand,
+  logsCommand,
+  configCommand,
+  keysCommand,
+  doorCommand,
+  simCommand,
+  callCommand,
+];
