@@ -151,18 +151,20 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   /**
    * Re-sends NBIRTH and every DBIRTH with the current bdSeq (Node Control/Rebirth). Requests
    * within `rebirthDebounceMs` of the last one are ignored: a host that asks three times in a
-   * burst gets one rebirth.
+   * burst gets one rebirth. Says whether it was done, and if ignored, when one would be taken.
    */
-  rebirth(): void {
+  rebirth(): { done: true } | { done: false; retryInMs: number } {
     const session = this.#session;
-    if (!session?.born) return;
+    if (!session?.born) return { done: false, retryInMs: 1000 };
     const now = this.#options.clock.now();
-    if (now - this.#lastRebirthAt < (this.#options.rebirthDebounceMs ?? 2000)) {
+    const debounceMs = this.#options.rebirthDebounceMs ?? 2000;
+    if (now - this.#lastRebirthAt < debounceMs) {
       this.#options.logger.info({}, 'rebirth request ignored: one was just done');
-      return;
+      return { done: false, retryInMs: this.#lastRebirthAt + debounceMs - now };
     }
     this.#lastRebirthAt = now;
     this.birth(session);
+    return { done: true };
   }
 
   private startSession(): void {

@@ -29,10 +29,10 @@ export interface CliIo {
 }
 
 export function usage(commands: readonly CommandSpec[]): string {
-  const width = Math.max(...commands.map((command) => command.name.length));
+  const width = Math.max(...commands.filter((command) => !command.name.startsWith('__')).map((command) => command.name.length));
   return `usage: boothctl [--config FILE] [--state-dir DIR] [--json] [--color auto|always|never] <command>
 
-${commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
+${commands.filter((command) => !command.name.startsWith('__')).map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`).join('\n')}
 
 "boothctl <command> --help" explains one command. With boothd running, boothctl talks to it over
 <state-dir>/boothd.sock; with boothd down, device commands open the hardware themselves.
@@ -53,6 +53,7 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     fallbackTerm.err.write(`boothctl: unknown command "${name}"${nearest ? `; did you mean "${nearest}"?` : ''} (boothctl --help lists them)\n`);
     return EXIT.usage;
   }
+  if (command.name === '__complete') return runCompletion(command, argv, io);
   let values;
   let positionals;
   try {
@@ -85,6 +86,26 @@ export async function runCli(argv: readonly string[], commands: readonly Command
     return await command.run(context, positionals.slice(1), values);
   } catch (error) {
     return reportFailure(term, command, error);
+  }
+}
+
+/**
+ * The completion helper gets the words being typed unparsed (they may be half an option); only
+ * --config and --state-dir among them are honoured, to find the booth.
+ */
+async function runCompletion(command: CommandSpec, argv: readonly string[], io: CliIo): Promise<number> {
+  const words = argv.slice(argv.indexOf('__complete') + 1);
+  const valueOf = (name: string) => {
+    const index = words.findIndex((word, position) => word === name && position < words.length - 2);
+    return index >= 0 ? words[index + 1] : words.find((word) => word.startsWith(`${name}=`))?.slice(name.length + 1);
+  };
+  const config = valueOf('--config');
+  const stateDir = valueOf('--state-dir');
+  const context = new CliContext(new Terminal(io.stdout, io.stderr, false), { json: false, ...(config ? { config } : {}), ...(stateDir ? { stateDir } : {}) }, io.env);
+  try {
+    return await command.run(context, words, {});
+  } catch {
+    return EXIT.ok; // a completion that cannot help offers nothing; it never prints errors into the prompt
   }
 }
 

@@ -1,6 +1,8 @@
 /** Every boothctl command, in the order `boothctl --help` lists them. */
 import type { CommandSpec } from './command.ts';
+import { bundleCommand } from './commands/bundle.ts';
 import { callCommand, simCommand } from './commands/call.ts';
+import { completeCommand, completionCommand } from './commands/completion.ts';
 import { configCommand } from './commands/config.ts';
 import { deviceCommand } from './commands/device.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -19,8 +21,11 @@ export const BOOTHCTL_COMMANDS: readonly CommandSpec[] = [
   tailCommand,
   logsCommand,
   configCommand,
+  bundleCommand,
   keysCommand,
   doorCommand,
   simCommand,
   callCommand,
+  completionCommand,
+  completeCommand(() => BOOTHCTL_COMMANDS),
 ];

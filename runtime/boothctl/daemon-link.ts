@@ -6,8 +6,9 @@
 import { sendControlCommand } from '../control/control-client.ts';
 
 export class DaemonDown extends Error {
-  constructor(socketPath: string, cause: unknown) {
-    super(`boothd is not running (nothing listens on ${socketPath}); start it with "systemctl start boothd", or use the commands that work without it`, { cause });
+  /** `hint` replaces the general advice with what this command needs. */
+  constructor(socketPath: string, cause: unknown, hint = 'start it with "systemctl start boothd", or use the commands that work without it') {
+    super(`boothd is not running (nothing listens on ${socketPath}); ${hint}`, { cause });
     this.name = 'DaemonDown';
   }
 }

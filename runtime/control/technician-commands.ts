@@ -72,10 +72,9 @@ export function registerTechnicianCommands(booth: Booth, options: TechnicianComm
     return { packageId, sealed: Buffer.from(captures.outbox.read(packageId)).toString('base64') };
   });
 
-  control.register('telemetry.rebirth', 'publish NBIRTH and DBIRTHs again (so a new listener learns the metric names)', () => {
-    booth.sparkplug.node.rebirth();
-    return { state: booth.sparkplug.node.state };
-  });
+  control.register('telemetry.rebirth', 'publish NBIRTH and DBIRTHs again (so a new listener learns the metric names); says when to ask again if one was just done', () =>
+    booth.sparkplug.node.rebirth(),
+  );
 
   control.register('logs.recent', 'recent daemon log lines {component, level, limit}', (args) => {
     if (!options.recentLogs) throw new Error('this boothd keeps no recent logs in memory');

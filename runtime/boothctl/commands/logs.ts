@@ -32,7 +32,7 @@ the journal: journalctl -u boothd`,
     try {
       lines = await context.daemon().call('logs.recent', { component: values.component, level: values.level, limit });
     } catch (error) {
-      if (error instanceof DaemonDown) throw new DaemonDown(context.daemon().socketPath, `${error.message}; the logs of a stopped boothd are in the journal: journalctl -u boothd`);
+      if (error instanceof DaemonDown) throw new DaemonDown(context.daemon().socketPath, error, 'the logs of a stopped boothd are in the journal: journalctl -u boothd');
       throw error;
     }
     if (context.json) {

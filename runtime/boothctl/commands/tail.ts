@@ -56,7 +56,7 @@ boothctl first asks boothd to publish its births again, so metric names are know
           client.subscribe([`${base}/+/${target.boothId}`, `${base}/+/${target.boothId}/+`, 'spBv1.0/STATE/+'], { qos: 0 }, (error) => {
             if (error) return reject(new Error(`subscribe refused by the broker: ${error.message}`));
             if (!context.json) context.term.err.write(`boothctl tail: listening to booth ${target.boothId} on ${target.url}${device ? `, device ${device}` : ''} (Ctrl-C stops)\n`);
-            if (values['no-rebirth'] !== true && target.daemonRunning) void context.daemon().call('telemetry.rebirth').catch(() => undefined);
+            if (values['no-rebirth'] !== true && target.daemonRunning) void askForRebirth(context);
           });
         });
       });
@@ -100,8 +100,20 @@ async function brokerOf(context: CliContext): Promise<BrokerTarget> {
   } catch (error) {
     if (!(error instanceof DaemonDown)) throw error;
     const url = loaded?.config.mqtt.url;
-    if (!loaded || !url) throw new DaemonDown(context.daemon().socketPath, `${error.message}; and the manifest names no central broker (boothd's embedded broker is down with it)`);
+    if (!loaded || !url) throw new DaemonDown(context.daemon().socketPath, error, "the manifest names no central broker, and boothd's embedded broker is down with it");
     return { url, boothId: loaded.config.booth.id, group: loaded.config.booth.group, tls: tlsOptions, daemonRunning: false };
+  }
+}
+
+/** One rebirth; when boothd just did one (its debounce), once more at the time it names. */
+async function askForRebirth(context: CliContext): Promise<void> {
+  for (let attempt = 0; attempt < 2 && !context.signal?.aborted; attempt += 1) {
+    const answer = await context
+      .daemon()
+      .call<{ done: boolean; retryInMs?: number }>('telemetry.rebirth')
+      .catch((): { done: boolean; retryInMs?: number } => ({ done: true }));
+    if (answer.done) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(answer.retryInMs ?? 1000, 5000) + 10).unref());
   }
 }
 
