@@ -32,7 +32,7 @@ package-lock.json:
 
 # Debian packages the tests use as independent oracles and peers.
 debs:
-	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients
+	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients tmux:tmux openssl:openssl
 
 run: deps var/keys/booth.key
 	bin/boothd --config $(CONFIG) --demo
