@@ -98,8 +98,10 @@ const LIGHTING: Specs<Extract<AnyDevice, { deviceClass: 'lighting' }>> = {
   light: {
     describe: 'set {level} 0–100 on {channel} (all channels when absent)',
     run: async (lights, args) => {
-      const level = Number(args.level);
-      if (!Number.isFinite(level) || level < 0 || level > 100) throw new RangeError(`level must be a number 0–100; got ${JSON.stringify(args.level)}`);
+      const level = args.level;
+      if (typeof level !== 'number' || !Number.isFinite(level) || level < 0 || level > 100) {
+        throw new RangeError(`level must be a number 0–100; got ${JSON.stringify(level)}`);
+      }
       const channel = args.channel === undefined ? undefined : String(args.channel);
       if (channel !== undefined && !lights.channels.includes(channel)) {
         throw new RangeError(`no channel "${channel}" on ${lights.id}; channels: ${lights.channels.join(', ')}`);
@@ -207,7 +209,9 @@ export function actionsOf(deviceClass: DeviceClass): Record<string, string> {
 }
 
 export async function runDeviceAction(device: AnyDevice, action: string, args: Record<string, unknown>, context: ActionContext = {}): Promise<ActionResult> {
-  const spec = BY_CLASS[device.deviceClass][action] ?? (COMMON as Record<string, ActionSpec>)[action];
+  // Own names only: "constructor" or "toString" are not actions.
+  const own = BY_CLASS[device.deviceClass];
+  const spec = Object.hasOwn(own, action) ? own[action] : Object.hasOwn(COMMON, action) ? (COMMON as Record<string, ActionSpec>)[action] : undefined;
   if (!spec) {
     throw new RangeError(`unknown action "${action}" for ${device.id} (${device.deviceClass}); actions: ${Object.keys(actionsOf(device.deviceClass)).join(', ')}`);
   }

@@ -5,7 +5,7 @@
  * cut) is stale and taken over; a live holder makes the open fail with EBUSY naming it, which
  * boothd's device manager retries with backoff like any other failed open.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceError } from '../../hal/errors.ts';
 
@@ -44,6 +44,9 @@ export class DeviceLocks implements DeviceLocking {
         const fd = openSync(path, 'wx', 0o600);
         try {
           writeSync(fd, JSON.stringify({ pid: this.#pid, owner: this.#owner, at: Date.now() } satisfies LockHolder));
+        } catch (error) {
+          rmSync(path, { force: true }); // e.g. ENOSPC: an empty lock would be left behind
+          throw error;
         } finally {
           closeSync(fd);
         }
@@ -53,10 +56,8 @@ export class DeviceLocks implements DeviceLocking {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const holder = this.holderOf(deviceId);
-      if (holder && holder.pid !== this.#pid && isAlive(holder.pid)) {
-        throw new DeviceError('EBUSY', deviceId, 'open', `held by ${holder.owner} (pid ${holder.pid}) since ${new Date(holder.at).toISOString()}`);
-      }
-      rmSync(path, { force: true }); // stale: its holder is gone, or it is our own pid reused
+      if (holder && holder.pid !== this.#pid && isAlive(holder.pid)) throw busy(deviceId, holder);
+      this.removeStale(deviceId, path);
     }
     throw new DeviceError('EBUSY', deviceId, 'open', `could not take the lock file ${path}`);
   }
@@ -73,20 +74,54 @@ export class DeviceLocks implements DeviceLocking {
 
   /** Who holds `deviceId` now, if anyone (a holder that died still shows until taken over). */
   holderOf(deviceId: string): LockHolder | undefined {
+    return readHolder(this.pathOf(deviceId));
+  }
+
+  /**
+   * Moves a stale lock aside (rename is atomic: of two processes racing over the same stale lock
+   * only one moves it) and deletes it — unless what was moved turns out to be a live holder's
+   * fresh lock, written between our look and our move: that one is put back, and the device is
+   * busy.
+   */
+  private removeStale(deviceId: string, path: string): void {
+    const aside = `${path}.stale-${this.#pid}`;
     try {
-      const parsed = JSON.parse(readFileSync(this.pathOf(deviceId), 'utf8')) as Partial<LockHolder>;
-      if (typeof parsed.pid !== 'number') return { pid: 0, owner: 'unknown (unreadable lock file)', at: 0 };
-      return { pid: parsed.pid, owner: String(parsed.owner ?? 'unknown'), at: Number(parsed.at ?? 0) };
+      renameSync(path, aside);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      // A half-written file from a crash between create and write: treat as stale.
-      return { pid: 0, owner: 'unknown (unreadable lock file)', at: 0 };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // another process moved it first
+      throw error;
     }
+    const moved = readHolder(aside);
+    if (moved && moved.pid !== this.#pid && isAlive(moved.pid)) {
+      try {
+        linkSync(aside, path);
+      } finally {
+        rmSync(aside, { force: true });
+      }
+      throw busy(deviceId, moved);
+    }
+    rmSync(aside, { force: true });
   }
 
   private pathOf(deviceId: string): string {
     return join(this.#dir, `${deviceId}.lock`);
   }
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder> | null;
+    if (typeof parsed?.pid !== 'number') return { pid: 0, owner: 'unknown (unreadable lock file)', at: 0 };
+    return { pid: parsed.pid, owner: String(parsed.owner ?? 'unknown'), at: Number(parsed.at ?? 0) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // A half-written file from a crash between create and write: treat as stale.
+    return { pid: 0, owner: 'unknown (unreadable lock file)', at: 0 };
+  }
+}
+
+function busy(deviceId: string, holder: LockHolder): DeviceError {
+  return new DeviceError('EBUSY', deviceId, 'open', `held by ${holder.owner} (pid ${holder.pid}) since ${new Date(holder.at).toISOString()}`);
 }
 
 function isAlive(pid: number): boolean {

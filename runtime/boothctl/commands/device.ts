@@ -125,7 +125,10 @@ function printActions(context: CliContext, id: string, deviceClass: string, acti
   });
 }
 
-/** `level=40 channel=key` → { level: 40, channel: "key" }: numbers and booleans as such. */
+/**
+ * `level=40 channel=key` → { level: 40, channel: "key" }: plain decimal numbers and true/false
+ * as such; anything else ("007", "0x10", "") stays text, for the action to judge.
+ */
 export function parsePairs(pairs: readonly string[]): Record<string, unknown> {
   const args: Record<string, unknown> = {};
   for (const pair of pairs) {
@@ -133,7 +136,7 @@ export function parsePairs(pairs: readonly string[]): Record<string, unknown> {
     if (equals <= 0) throw new UsageError(`expected name=value, got "${pair}"`);
     const name = pair.slice(0, equals);
     const text = pair.slice(equals + 1);
-    args[name] = text === 'true' ? true : text === 'false' ? false : text !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+    args[name] = text === 'true' ? true : text === 'false' ? false : /^-?(0|[1-9]\d*)(\.\d+)?$/.test(text) ? Number(text) : text;
   }
   return args;
 }

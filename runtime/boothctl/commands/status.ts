@@ -110,7 +110,7 @@ function renderOffline(term: Terminal, status: OfflineStatus, why: string): void
   term.table([
     ['boothd', `${paint('red', 'NOT RUNNING')} (${status.daemon.socket})`],
     ...(status.configError ? [['config', paint('red', status.configError)]] : []),
-    ['outbox', outboxLine(term, status.outbox, Date.now(), undefined)],
+    ['outbox', status.configError ? 'unknown (the manifest could not be read)' : outboxLine(term, status.outbox, Date.now(), undefined)],
     ...(status.host ? hostRows(term, status.host) : []),
   ]);
   if (status.devices) {

@@ -42,6 +42,8 @@ const pass = (detail: string): Finding => ({ verdict: 'pass', detail });
 const warn = (detail: string, fix: string): Finding => ({ verdict: 'warn', detail, fix });
 const fail = (detail: string, fix: string): Finding => ({ verdict: 'fail', detail, fix });
 const skip = (detail: string): Finding => ({ verdict: 'skip', detail });
+/** "CODE: message", without repeating the code when the message already starts with it (Node's errno messages do). */
+const withCode = (code: string, message: string): string => (message.startsWith(`${code}:`) ? message : `${code}: ${message}`);
 
 /** The checks for this booth, known once the manifest is read and its devices are listed. */
 export async function planChecks(environment: DoctorEnvironment): Promise<DoctorCheck[]> {
@@ -87,13 +89,15 @@ export async function planChecks(environment: DoctorEnvironment): Promise<Doctor
 function deviceFinding(row: DeviceRow): Finding {
   const info = row.info ? ` (${row.info.model}, serial ${row.info.serial}, firmware ${row.info.firmware})` : '';
   if (row.ok && row.state === 'ready') return pass(`opens and answers${info}`);
-  const error = row.lastError ? `${row.lastError.code}: ${row.lastError.message}` : `state ${row.state}`;
+  const error = row.lastError ? withCode(row.lastError.code, row.lastError.message) : `state ${row.state}`;
   const fix =
     row.lastError?.code === 'ENODEV'
       ? `check ${row.id}'s cable and power (unplugged?), then: boothctl device ${row.id} reset`
       : row.lastError?.code === 'EBUSY'
         ? 'another process holds the device: see the error for which one'
-        : `boothctl device ${row.id} reset; if it stays down, swap the device`;
+        : row.lastError?.code === 'ENOSPC'
+          ? 'the disk holding the state dir is full, so the device could not be taken (see "disk"): free space, then run boothctl doctor again'
+          : `boothctl device ${row.id} reset; if it stays down, swap the device`;
   return fail(`${row.id} does not answer: ${error}`, fix);
 }
 
@@ -206,7 +210,7 @@ function hostChecks(environment: DoctorEnvironment): DoctorCheck[] {
       const write = await probeDiskWrite(dir);
       if (!write.ok) {
         const fix = write.code === 'ENOSPC' ? `the disk holding ${dir} is full: free space (old logs, core files); captures are kept` : `the disk under ${dir} fails: check dmesg, replace the disk`;
-        return fail(`write + fsync in ${dir}: ${write.code}: ${write.message}`, fix);
+        return fail(`write + fsync in ${dir}: ${withCode(write.code, write.message)}`, fix);
       }
       const space = (() => {
         try {
