@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { BoothdSandbox, ROOT } from '../support/boothd-process.ts';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
+import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
 
 const BOOTHCTL = join(ROOT, 'bin', 'boothctl');
 const DOCTOR_LIMIT_MS = 60_000;
@@ -289,6 +289,27 @@ describe('boothctl doctor against a real boothd', () => {
         assert.doesNotMatch(device.fix ?? '', /swap the device/, `device ${id}: ${JSON.stringify(device)}`);
       }
     });
+  });
+
+  it('"primary host" passes when the central host is online and names it when it never connected', async () => {
+    const port = await freePort();
+    const mqtt = `{ embeddedBroker: { port: ${port} }, primaryHost: central-sim }`;
+    const absent = sandbox((stateDir) => BOOTH_YAML(stateDir, mqtt));
+    const absentRun = await absent.startRunning();
+    const lonely = await doctor(absent.configFile);
+    assert.equal(lonely.code, 1, explain(lonely));
+    assert.equal(check(lonely, 'primary host').verdict, 'fail');
+    assert.match(check(lonely, 'primary host').detail, /no STATE from central-sim/);
+    assert.match(check(lonely, 'primary host').fix ?? '', /central operations desk/);
+    absentRun.child.kill('SIGTERM');
+    await absentRun.exited;
+
+    // The same booth with --demo: a simulated central primary host comes online on its broker.
+    const demo = absent.start(['--config', absent.configFile, '--demo']);
+    await demo.waitForLine((line) => line.msg === 'primary host is online', 'the primary host online', 20_000);
+    const online = await doctor(absent.configFile);
+    assert.equal(check(online, 'primary host').verdict, 'pass', explain(online));
+    assert.match(check(online, 'primary host').detail, /central-sim online/);
   });
 
   it('with boothd never started, runs in direct mode, passes the devices and leaves no lock file', async () => {

@@ -177,7 +177,9 @@ function hostChecks(environment: DoctorEnvironment): DoctorCheck[] {
   let brokerProbe: Promise<BrokerProbe | undefined> | undefined;
   const probe = () => {
     const url = access?.brokerUrl();
-    brokerProbe ??= url ? environment.probeBroker(url, access?.mode === 'direct' ? primaryHost : undefined) : Promise.resolve(undefined);
+    // The host's retained STATE tells "said offline" from "never connected", which boothd's
+    // own view (online or not) cannot.
+    brokerProbe ??= url ? environment.probeBroker(url, primaryHost) : Promise.resolve(undefined);
     return brokerProbe;
   };
   checks.push({
@@ -196,7 +198,7 @@ function hostChecks(environment: DoctorEnvironment): DoctorCheck[] {
     name: 'primary host',
     run: async () => {
       if (!primaryHost) return skip('none configured (mqtt.primaryHost)');
-      const online = access?.mode === 'daemon' ? access.primaryHostOnline() : (await probe())?.primaryHostOnline;
+      const online = access?.primaryHostOnline() === true ? true : (await probe())?.primaryHostOnline;
       if (online === true) return pass(`${primaryHost} online`);
       if (online === false) return fail(`${primaryHost} says it is offline: the booth holds its telemetry`, 'the central application is down: call the central operations desk');
       return fail(`no STATE from ${primaryHost}`, 'the central application has never connected to this broker: call the central operations desk');
