@@ -9,6 +9,7 @@ import { systemClock } from '../../hal/clock.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { Outbox } from '../outbox/outbox.ts';
 import { openDirect } from './direct-devices.ts';
+import type { DeviceRow } from './commands/status.ts';
 
 export function withOfflineOutbox<T>(loaded: LoadedConfig, use: (outbox: Outbox) => T): T | undefined {
   const { config } = loaded;
@@ -25,15 +26,7 @@ export function withOfflineOutbox<T>(loaded: LoadedConfig, use: (outbox: Outbox)
   }
 }
 
-export interface ProbedDevice {
-  id: string;
-  deviceClass: string;
-  compatible: string;
-  state: string;
-  ok: boolean;
-  info?: { model: string; serial: string; firmware: string };
-  lastError?: { code: string; message: string };
-}
+export type ProbedDevice = DeviceRow & { compatible: string };
 
 /** Opens, asks and closes every device of the manifest; a device that will not open says why. */
 export async function probeDevicesDirectly(loaded: LoadedConfig): Promise<ProbedDevice[]> {

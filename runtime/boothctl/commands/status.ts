@@ -3,6 +3,7 @@
  * the daemon knows; with boothd down it says so plainly and shows what can be learnt without
  * it (host facts, the outbox file, each device probed directly).
  */
+import type { BoothStatus } from '../../booth.ts';
 import { hostFacts, type HostFacts } from '../../diagnostics/host-facts.ts';
 import type { CommandSpec } from '../command.ts';
 import { EXIT } from '../command.ts';
@@ -11,6 +12,7 @@ import { DaemonDown } from '../daemon-link.ts';
 import { probeDevicesDirectly, withOfflineOutbox, type ProbedDevice } from '../offline-facts.ts';
 import { formatBytes, formatDuration, type Terminal } from '../terminal.ts';
 
+/** One device as status shows it: what boothd's device manager reports, or a direct probe. */
 export interface DeviceRow {
   id: string;
   deviceClass: string;
@@ -21,19 +23,14 @@ export interface DeviceRow {
   failedOpens?: number;
 }
 
-export interface FullStatus {
-  boothId: string;
-  group: string;
-  uptimeMs: number;
-  door: { state: string; fireAlarm: boolean };
-  sparkplug: { state: string; broker?: string; bdSeq?: number; storedMessages: number; droppedMessages: number };
-  outbox?: { depth: number; bytes: number; oldestAt?: number; overdue: number; full: boolean };
+/** What boothd answers to `status.full` (runtime/control/technician-commands.ts). */
+export type FullStatus = Omit<BoothStatus, 'devices'> & {
   devices: DeviceRow[];
   primaryHost?: { id: string; online: boolean };
   captureLink?: { connected: boolean };
   host: HostFacts;
   daemon: { pid: number; version: string; node: string; configFile: string };
-}
+};
 
 export interface OfflineStatus {
   daemon: { running: false; socket: string };
