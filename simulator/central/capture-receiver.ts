@@ -12,8 +12,9 @@ import { sessionToTransaction } from '../../protocols/ansi-nist/session-transact
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import { decodeSealed, type CaptureCrypto } from '../../protocols/capture/crypto-provider.ts';
-import { decodeCapturePackage, type CapturePackage } from '../../protocols/capture/package-codec.ts';
+import type { CaptureCrypto } from '../../protocols/capture/crypto-provider.ts';
+import { openSealedPackage } from '../../protocols/capture/open-sealed.ts';
+import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
 import { ackTopic, CHUNK_TOPIC_FILTER, decodeChunk, encodeAck, parseCaptureTopic, Reassembly, resumeTopic, encodeResume, type Chunk } from '../../protocols/capture/transfer-codec.ts';
 
 export interface ReceiverReport {
@@ -108,13 +109,7 @@ export class CaptureReceiver {
       for (const name of readdirSync(incoming).filter((file) => file.endsWith('.chunk'))) reassembly.add(decodeChunk(readFileSync(join(incoming, name))));
       const sealedBytes = reassembly.assemble();
       sealedHash = createHash('sha256').update(sealedBytes).digest('hex');
-      const sealed = decodeSealed(sealedBytes);
-      if (sealed.header.packageId !== packageId) throw new Error(`sealed for package ${sealed.header.packageId}`);
-      const boothKey = this.#options.boothKey(boothId);
-      if (!boothKey) throw new Error(`unknown booth "${boothId}": no key to verify its signature`);
-      this.#options.crypto.verify(sealed, boothKey);
-      pkg = decodeCapturePackage(this.#options.crypto.open(sealed));
-      if (pkg.packageId !== packageId || pkg.boothId !== boothId) throw new Error(`package says ${pkg.boothId}/${pkg.packageId}`);
+      pkg = openSealedPackage(sealedBytes, { packageId, boothId }, this.#options.crypto, this.#options.boothKey);
     } catch (error) {
       rmSync(incoming, { recursive: true, force: true });
       return this.reject(boothId, packageId, (error as Error).message);

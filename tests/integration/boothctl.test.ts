@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateBoothKeyPair, generateCentralKeyPair, writeKeyPair } from '../../protocols/capture/keys.ts';
+import { decodeTransaction } from '../../protocols/ansi-nist/transaction.ts';
 import { ALL_SIM_DEVICES_YAML } from '../support/booth-fixture.ts';
 import { BoothdSandbox, type BoothdRun } from '../support/boothd-process.ts';
 import { BOOTHCTL, boothctl, parseJson } from '../support/boothctl-process.ts';
@@ -164,6 +165,26 @@ describe('boothctl with boothd running', () => {
     const wrong = await boothctl(withConfig('outbox', 'export', `${packageId.slice(0, -1)}x`, '--out', join(scratch, 'other')));
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, new RegExp(`did you mean "${packageId}"`));
+  });
+
+  it('outbox export --format an2k opens the package with an officer\'s central key and writes an ANSI/NIST transaction', async () => {
+    const file = join(scratch, 'session.an2');
+    const noKey = await boothctl(withConfig('outbox', 'export', packageId, '--format', 'an2k', '--out', file));
+    assert.equal(noKey.code, 64);
+    assert.match(noKey.stderr, /--format an2k needs --central-key KEY/);
+    const exported = await boothctl(withConfig('outbox', 'export', packageId, '--format', 'an2k', '--central-key', join(sandbox.dir, 'keys', 'central.key'), '--out', file));
+    assert.equal(exported.code, 0, exported.stderr);
+    const transaction = decodeTransaction(readFileSync(file));
+    assert.equal(transaction.transactionInformation.get(8)?.[0]?.[0], 'ctl-01', '1.008 ORI is the booth');
+    assert.equal(transaction.transactionInformation.get(9)?.[0]?.[0], packageId, '1.009 TCN is the session');
+    assert.ok(transaction.records.length >= 2, 'Type-2 and the capture records');
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+
+    writeKeyPair(join(scratch, 'stranger'), 'central', generateCentralKeyPair());
+    const wrongKey = await boothctl(withConfig('outbox', 'export', packageId, '--format', 'an2k', '--central-key', join(scratch, 'stranger', 'central.key'), '--out', join(scratch, 'never.an2')));
+    assert.equal(wrongKey.code, 1);
+    assert.match(wrongKey.stderr, /cannot open package .*EBADKEY: package is sealed to central key \w+, this central key is \w+/);
+    assert.ok(!existsSync(join(scratch, 'never.an2')), 'nothing is written when the package cannot be opened');
   });
 
   it('logs shows recent daemon lines filtered by component and level', async () => {

@@ -13,6 +13,7 @@ import { DaemonDown } from '../daemon-link.ts';
 import { withOfflineOutbox } from '../offline-facts.ts';
 import { formatBytes, formatDuration } from '../terminal.ts';
 import { nearestName } from '../../control/nearest-name.ts';
+import { sealedToAnsiNist } from '../sealed-to-ansi-nist.ts';
 
 interface Listing {
   depth: number;
@@ -30,16 +31,25 @@ export const outboxCommand: CommandSpec = {
   subcommands: ['ls', 'retry', 'export'],
   help: `usage: boothctl outbox ls [--limit N]
        boothctl outbox retry
-       boothctl outbox export <packageId> --out FILE
+       boothctl outbox export <packageId> --out FILE [--format sealed|an2k] [--central-key KEY]
 
 ls      pending packages, oldest first: id, size, age, upload attempts
 retry   forget every package's backoff and upload now (needs boothd)
-export  write the sealed package (still encrypted to the central key, signed by this booth) to
-        FILE, to carry to the central side by hand; it stays in the outbox until central
-        acknowledges it. ANSI/NIST export happens at the central side (booth-central --an2),
-        the only place that can decrypt a package.
+export  --format sealed (default): the sealed package (still encrypted to the central key,
+        signed by this booth) to carry to the central side by hand.
+        --format an2k --central-key KEY: the session as an ANSI/NIST-ITL 1-2011 transaction.
+        The booth cannot read what it sealed: this needs the central X25519 private key, brought
+        by an authorised officer (e.g. on a token) and never stored on the booth. The package's
+        signature is checked against this booth's key before anything is written.
+        Either way the package stays in the outbox until central acknowledges it.
 ls and export read the outbox file directly when boothd is down.`,
-  options: { limit: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean', default: false } },
+  options: {
+    limit: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    format: { type: 'string' },
+    'central-key': { type: 'string' },
+  },
   async run(context, positionals, values) {
     const [sub, packageId] = positionals;
     if (sub === 'ls' || sub === undefined) return list(context, values.limit === undefined ? 100 : Number(values.limit));
@@ -53,11 +63,21 @@ ls and export read the outbox file directly when boothd is down.`,
       return EXIT.ok;
     }
     if (sub === 'export') {
-      if (!packageId || typeof values.out !== 'string') throw new UsageError('usage: boothctl outbox export <packageId> --out FILE');
+      if (!packageId || typeof values.out !== 'string') throw new UsageError('usage: boothctl outbox export <packageId> --out FILE [--format sealed|an2k --central-key KEY]');
+      const format = typeof values.format === 'string' ? values.format : 'sealed';
+      if (format !== 'sealed' && format !== 'an2k') throw new UsageError(`--format must be sealed or an2k; got "${format}"`);
+      if (format === 'an2k' && typeof values['central-key'] !== 'string') {
+        throw new UsageError('--format an2k needs --central-key KEY: the booth cannot decrypt what it sealed without the central private key');
+      }
       const sealed = await exportSealed(context, packageId);
-      writeFileSync(values.out, sealed, { mode: 0o600, flag: values.force === true ? 'w' : 'wx' });
-      context.emit({ packageId, bytes: sealed.byteLength, savedTo: values.out }, () =>
-        context.term.line(`package ${packageId}: ${formatBytes(sealed.byteLength)} sealed package written to ${values.out} (encrypted to central; still in the outbox)`),
+      const bytes = format === 'an2k' ? sealedToAnsiNist(context.config(), sealed, packageId, String(values['central-key'])) : sealed;
+      writeFileSync(values.out, bytes, { mode: 0o600, flag: values.force === true ? 'w' : 'wx' });
+      context.emit({ packageId, format, bytes: bytes.byteLength, savedTo: values.out }, () =>
+        context.term.line(
+          format === 'an2k'
+            ? `package ${packageId}: ANSI/NIST-ITL transaction (${formatBytes(bytes.byteLength)}) written to ${values.out}; it holds biometric data: handle it as such`
+            : `package ${packageId}: ${formatBytes(bytes.byteLength)} sealed package written to ${values.out} (encrypted to central; still in the outbox)`,
+        ),
       );
       return EXIT.ok;
     }
