@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { secretFileProblems } from './secret-files.ts';
 import { isMap, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { DeviceEntry } from './schema.ts';
@@ -75,6 +76,8 @@ export function parseConfig(text: string, file: string, options: LoadOptions): L
     config.captures.boothKeyFile = resolve(dirname(resolve(file)), config.captures.boothKeyFile);
     config.captures.centralPublicKeyFile = resolve(dirname(resolve(file)), config.captures.centralPublicKeyFile);
   }
+  const secretProblems = secretFileProblems(config);
+  if (secretProblems.length > 0) throw new ConfigError(file, secretProblems);
   const devices = resolveDevices(config, options.registry, file);
   return { file, config, devices };
 }
