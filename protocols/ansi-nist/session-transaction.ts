@@ -1,7 +1,7 @@
 /**
  * A booth session (the capture package of protocols/proto/capture.proto) as an ANSI/NIST-ITL
  * 1-2011 transaction, so an AFIS takes it without a custom converter:
- * Type-1 (VER 0500, ORI = booth id, TCN = session id), a minimal Type-2 without personal data,
+ * Type-1 (VER 0502, ORI = booth id, TCN = session id), a minimal Type-2 without personal data,
  * Type-14 for each slap (FGP 13/14/15, with segmentation) and each single finger, Type-15 for each
  * palm, Type-10 for the face (SAP 13, ISO full frontal; POS F) and Type-8 for the signature.
  * Declared missing fingers go into the AMP field of the slap that should have held them
@@ -22,6 +22,14 @@ export interface SessionTransactionOptions {
   /** Quality algorithm vendor (4 hex digits, IBIA) and product code for FQM/PQM. */
   qualityVendor?: string;
   qualityProduct?: number;
+  /**
+   * The booth's offset from UTC in minutes. DAT fields (1.005, xx.005) are the *local* date of
+   * the place of capture; 1.014 GMT stays UTC. The package carries UTC only, so the receiver
+   * passes each booth's offset (Moscow +180); default 0.
+   */
+  utcOffsetMinutes?: number;
+  /** 1.002 VER; default 0502 (ANSI/NIST-ITL 1-2011 with the 2013 and 2015 updates). */
+  version?: '0500' | '0501' | '0502';
 }
 
 /** Compression codes (CGA) of traditional encoding for our image formats. */
@@ -35,17 +43,20 @@ const IMP_LIVE_PALM = '10';
 const SAP_ISO_FULL_FRONTAL = '13';
 
 const one = (value: string | number): FieldValue => [[String(value)]];
-const date = (ms: number) => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+const localDate = (ms: number, offsetMinutes: number) => new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 10).replace(/-/g, '');
 const gmt = (ms: number) => `${new Date(ms).toISOString().slice(0, 19).replace(/[-:T]/g, '')}Z`;
 
 export function sessionToTransaction(pkg: CapturePackage, options: SessionTransactionOptions = {}): Transaction {
   const tot = options.transactionType ?? 'BOOTH';
   if (!/^[A-Za-z0-9 ]{1,16}$/.test(tot)) throw new AnsiNistError(`TOT ${JSON.stringify(tot)} is not 1–16 letters, digits or spaces`, { recordType: 1, field: 4 });
   const quality = (position: number, score: number): string[] => [String(position), String(score), options.qualityVendor ?? '0000', String(options.qualityProduct ?? 1)];
+  const offset = options.utcOffsetMinutes ?? 0;
+  if (!Number.isInteger(offset) || Math.abs(offset) > 14 * 60) throw new AnsiNistError(`utcOffsetMinutes ${offset} is not a whole number of minutes within ±14 h`, { recordType: 1, field: 5 });
+  const date = (ms: number) => localDate(ms, offset);
   const records: AnRecord[] = [{ type: 2, fields: new Map([[2, one(0)]]) }];
   let idc = 1;
   for (const capture of pkg.captures) {
-    const record = recordFor(capture, idc, pkg, quality);
+    const record = recordFor(capture, idc, pkg, quality, date);
     if (record) {
       records.push(record);
       idc += 1;
@@ -54,7 +65,7 @@ export function sessionToTransaction(pkg: CapturePackage, options: SessionTransa
   if (idc > 99) throw new AnsiNistError(`a transaction holds at most 99 image records; this session has ${idc - 1}`);
   return {
     transactionInformation: new Map<number, FieldValue>([
-      [2, one('0500')],
+      [2, one(options.version ?? '0502')],
       [4, one(tot)],
       [5, one(date(pkg.createdAtMs))],
       [7, one(options.destinationAgency ?? 'CENTRAL')],
@@ -69,7 +80,13 @@ export function sessionToTransaction(pkg: CapturePackage, options: SessionTransa
   };
 }
 
-function recordFor(capture: Capture, idc: number, pkg: CapturePackage, quality: (position: number, score: number) => string[]): AnRecord | undefined {
+function recordFor(
+  capture: Capture,
+  idc: number,
+  pkg: CapturePackage,
+  quality: (position: number, score: number) => string[],
+  date: (ms: number) => string,
+): AnRecord | undefined {
   const image = (type: number): Array<[number, FieldValue]> => [
     [6, one(capture.width)],
     [7, one(capture.height)],
@@ -88,7 +105,9 @@ function recordFor(capture: Capture, idc: number, pkg: CapturePackage, quality: 
       const missing = pkg.missingFingers.filter((finger) => fingers.includes(finger.position));
       if (missing.length > 0) fields.set(18, missing.map((finger) => [String(finger.position), AMPUTATION[finger.reason]]));
       if (capture.kind === 'SLAP' && capture.segments.length > 0) {
-        fields.set(21, capture.segments.map((s) => [s.position, s.x, s.x + s.width, s.y, s.y + s.height].map(String)));
+        // Right and bottom name the box's last pixel (0-based), so a box touching the image edge
+        // still lies within 0..HLL-1 / 0..VLL-1 as pixel coordinates must.
+        fields.set(21, capture.segments.map((s) => [s.position, s.x, s.x + Math.max(1, s.width) - 1, s.y, s.y + Math.max(1, s.height) - 1].map(String)));
         fields.set(24, capture.segments.map((s) => quality(s.position, s.quality)));
       } else if (capture.kind !== 'SLAP') {
         fields.set(24, [quality(capture.position, capture.quality)]); // FQM names single fingers only, never a slap code

@@ -14,7 +14,8 @@ export interface SignatureRecord {
   signatureType: 0 | 1;
   /** 0: scanned, uncompressed; 1: scanned, compressed; 2: vector data. */
   representation: 0 | 1 | 2;
-  /** Image scanning resolution code (0: the native resolution of the transaction's NSR/NTR). */
+  /** Image scanning resolution code: 0 the minimum scanning resolution (19.69 px/mm, 500 ppi),
+   * 1 the native resolution given in Type-1 NSR/NTR (1.011/1.012). */
   isr: number;
   width: number;
   height: number;

@@ -52,7 +52,17 @@ describe('a session as an ANSI/NIST transaction', () => {
 
   it('fills Type-1 from the session: version, date, booth as ORI, session as TCN', () => {
     const info = decoded.transactionInformation;
-    assert.deepEqual([2, 4, 5, 7, 8, 9, 14].map((number) => info.get(number)?.[0]?.[0]), ['0500', 'ENROL', '20261127', 'MIGRATION', 'booth-07', pkg.sessionId, '20261127093005Z']);
+    assert.deepEqual([2, 4, 5, 7, 8, 9, 14].map((number) => info.get(number)?.[0]?.[0]), ['0502', 'ENROL', '20261127', 'MIGRATION', 'booth-07', pkg.sessionId, '20261127093005Z']);
+  });
+
+  it('writes DAT fields as the local date of the booth, GMT as UTC', () => {
+    // 09:30 UTC is 23:30 the day before ten hours west of Greenwich.
+    const west = decodeTransaction(encodeTransaction(sessionToTransaction(pkg, { utcOffsetMinutes: -600 })));
+    assert.equal(west.transactionInformation.get(5)?.[0]?.[0], '20261126');
+    assert.equal(west.transactionInformation.get(14)?.[0]?.[0], '20261127093005Z');
+    const face = west.records.find((record): record is TaggedRecord => record.type === 10);
+    assert.equal(face?.fields.get(5)?.[0]?.[0], '20261126', 'each image record\'s date follows the same rule');
+    assert.throws(() => sessionToTransaction(pkg, { utcOffsetMinutes: 15 * 60 }), /utcOffsetMinutes 900 is not a whole number of minutes within ±14 h/);
   });
 
   it('puts each capture in its record type, in order, with IDCs 1..n after Type-2', () => {
@@ -81,7 +91,7 @@ describe('a session as an ANSI/NIST transaction', () => {
   });
 
   it('writes slap segmentation as left, right, top, bottom and per-finger quality', () => {
-    assert.deepEqual(field(tagged[1]!, 21), [['2', '100', '350', '200', '800'], ['3', '400', '650', '200', '800'], ['4', '700', '950', '200', '800']]);
+    assert.deepEqual(field(tagged[1]!, 21), [['2', '100', '349', '200', '799'], ['3', '400', '649', '200', '799'], ['4', '700', '949', '200', '799']]);
     assert.deepEqual(field(tagged[1]!, 24), [['2', '60', '0000', '1'], ['3', '61', '0000', '1'], ['4', '62', '0000', '1']]);
     assert.equal(field(tagged[2]!, 24), undefined, 'an unsegmented slap has no per-finger quality to give');
     assert.deepEqual(field(tagged[4]!, 24), [['7', '44', '0000', '1']], 'a single finger carries its own');
