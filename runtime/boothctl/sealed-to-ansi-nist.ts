@@ -22,5 +22,6 @@ export function sealedToAnsiNist(loaded: LoadedConfig, sealed: Uint8Array, packa
   } catch (error) {
     throw new Error(`cannot open package ${packageId} with ${centralKeyFile}: ${(error as Error).message}`, { cause: error });
   }
-  return encodeTransaction(sessionToTransaction(pkg));
+  // DAT is the local date where the session took place: this booth's time zone at that moment.
+  return encodeTransaction(sessionToTransaction(pkg, { utcOffsetMinutes: -new Date(pkg.createdAtMs).getTimezoneOffset() }));
 }

@@ -1,6 +1,7 @@
 /**
  * booth-central: the simulated central receiver as a program, for test engineers and rigs.
  *   booth-central --out DIR [--broker URL] --central-key FILE --booth-keys DIR [--share GROUP] [--mqtt-version 4|5]
+ *                 [--an2 [--an2-utc-offset MINUTES]]
  * Each accepted package is written to DIR/<packageId>/ (captures + manifest.json). Booth public
  * keys are read from DIR-of-booth-keys/<boothId>.pub. Prints one line per event. Runs until
  * SIGTERM/SIGINT. Several instances with the same --share group split the load.
@@ -12,7 +13,8 @@ import { loadPrivateKey, loadPublicKey } from '../../protocols/capture/keys.ts';
 import { createX25519Crypto } from '../../protocols/capture/x25519-aes-gcm.ts';
 import { CaptureReceiver } from './capture-receiver.ts';
 
-const USAGE = 'usage: booth-central --out DIR [--broker URL] --central-key FILE --booth-keys DIR [--share GROUP] [--mqtt-version 4|5]';
+const USAGE =
+  'usage: booth-central --out DIR [--broker URL] --central-key FILE --booth-keys DIR [--share GROUP] [--mqtt-version 4|5] [--an2 [--an2-utc-offset MINUTES]]';
 
 async function main(): Promise<number> {
   let values;
@@ -27,6 +29,8 @@ async function main(): Promise<number> {
         'mqtt-version': { type: 'string', default: '5' },
         'resume-after-ms': { type: 'string', default: '5000' },
         an2: { type: 'boolean', default: false },
+        // The booths' UTC offset for the .an2 local dates (DAT); the packages carry UTC only.
+        'an2-utc-offset': { type: 'string', default: '0' },
       },
     }));
   } catch (error) {
@@ -37,7 +41,8 @@ async function main(): Promise<number> {
   const centralKey = values['central-key'];
   const boothKeys = values['booth-keys'];
   const version = Number(values['mqtt-version']);
-  if (!out || !centralKey || !boothKeys || (version !== 4 && version !== 5)) {
+  const utcOffsetMinutes = Number(values['an2-utc-offset']);
+  if (!out || !centralKey || !boothKeys || (version !== 4 && version !== 5) || !Number.isInteger(utcOffsetMinutes)) {
     process.stderr.write(`${USAGE}\n`);
     return 64;
   }
@@ -54,6 +59,7 @@ async function main(): Promise<number> {
     protocolVersion: version,
     resumeAfterMs: Number(values['resume-after-ms']),
     writeAnsiNist: values.an2 === true,
+    ansiNist: { utcOffsetMinutes },
     report: (report) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...report })}\n`),
   });
   await receiver.start();

@@ -8,7 +8,7 @@
  */
 import { createHash, type KeyObject } from 'node:crypto';
 import { encodeTransaction } from '../../protocols/ansi-nist/transaction.ts';
-import { sessionToTransaction } from '../../protocols/ansi-nist/session-transaction.ts';
+import { sessionToTransaction, type SessionTransactionOptions } from '../../protocols/ansi-nist/session-transaction.ts';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -38,6 +38,8 @@ export interface CaptureReceiverOptions {
   report(report: ReceiverReport): void;
   /** Also write each stored package as `session.an2`, an ANSI/NIST-ITL 1-2011 transaction. */
   writeAnsiNist?: boolean;
+  /** How the .an2 is written: e.g. each booth's UTC offset for the local dates (DAT). */
+  ansiNist?: SessionTransactionOptions;
 }
 
 const EXTENSIONS = { GRAY8_RAW: 'gray', PNG: 'png', JPEG: 'jpg' } as const;
@@ -119,7 +121,7 @@ export class CaptureReceiver {
     let ansiNist: Uint8Array | undefined;
     if (this.#options.writeAnsiNist) {
       try {
-        ansiNist = encodeTransaction(sessionToTransaction(pkg));
+        ansiNist = encodeTransaction(sessionToTransaction(pkg, this.#options.ansiNist));
       } catch (error) {
         // The package itself is sound and is stored; only its interchange copy could not be made.
         this.#options.report({ event: 'an2-failed', boothId, packageId, detail: (error as Error).message });
