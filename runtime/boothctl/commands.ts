@@ -7,6 +7,7 @@ import { configCommand } from './commands/config.ts';
 import { deviceCommand } from './commands/device.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { doorCommand } from './commands/door.ts';
+import { exportCommand } from './commands/export.ts';
 import { keysCommand } from './commands/keys.ts';
 import { logsCommand } from './commands/logs.ts';
 import { outboxCommand } from './commands/outbox.ts';
@@ -18,6 +19,7 @@ export const BOOTHCTL_COMMANDS: readonly CommandSpec[] = [
   doctorCommand,
   deviceCommand,
   outboxCommand,
+  exportCommand,
   tailCommand,
   logsCommand,
   configCommand,

@@ -180,6 +180,11 @@ describe('boothctl with boothd running', () => {
     assert.ok(transaction.records.length >= 2, 'Type-2 and the capture records');
     assert.equal(statSync(file).mode & 0o777, 0o600);
 
+    const alias = join(scratch, 'session-alias.an2');
+    const viaExport = await boothctl(withConfig('export', packageId, '--format', 'an2k', '--central-key', join(sandbox.dir, 'keys', 'central.key'), '--out', alias));
+    assert.equal(viaExport.code, 0, viaExport.stderr);
+    assert.equal(decodeTransaction(readFileSync(alias)).transactionInformation.get(9)?.[0]?.[0], packageId, 'boothctl export <sessionId> is the same export');
+
     writeKeyPair(join(scratch, 'stranger'), 'central', generateCentralKeyPair());
     const wrongKey = await boothctl(withConfig('outbox', 'export', packageId, '--format', 'an2k', '--central-key', join(scratch, 'stranger', 'central.key'), '--out', join(scratch, 'never.an2')));
     assert.equal(wrongKey.code, 1);
