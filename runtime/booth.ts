@@ -4,10 +4,10 @@
  * build a booth the same way with a fake clock.
  */
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IClientOptions } from 'mqtt';
 import type { AnyDevice, Clock } from '../hal/index.ts';
+import { loadPublicKey } from '../protocols/capture/keys.ts';
+import { CommandAuthority } from '../protocols/sparkplug/command-authority.ts';
 import { EdgeNode } from '../protocols/sparkplug/edge-node.ts';
 import { EdgeModel } from '../protocols/sparkplug/metric-model.ts';
 import { SessionStore } from '../protocols/sparkplug/session-store.ts';
@@ -18,6 +18,7 @@ import { ControlServer } from './control/control-server.ts';
 import { logDeviceEvents } from './devices/device-event-log.ts';
 import { DeviceManager } from './devices/device-manager.ts';
 import { DeviceLocks } from './devices/device-locks.ts';
+import { mqttTlsOptions } from './config/mqtt-tls.ts';
 import type { BoothLogger } from './logging/logger.ts';
 import { DoorGuard } from './safety/door-guard.ts';
 import type { RandomSource } from '../hal/backoff.ts';
@@ -64,6 +65,7 @@ export class Booth extends EventEmitter<BoothEvents> {
   #broker: EmbeddedBroker | undefined;
   #brokerUrl: string | undefined;
   #startedAt = 0;
+  readonly #manifest: { file: string; sha256: string; overrides: string[] };
 
   constructor(loaded: LoadedConfig, dependencies: BoothDependencies) {
     super();
@@ -72,7 +74,8 @@ export class Booth extends EventEmitter<BoothEvents> {
     this.config = config;
     this.clock = clock;
     this.logger = logger;
-    this.audit = new AuditLog(join(config.stateDir, 'audit.log'), clock, logger.child({ component: 'audit' }));
+    this.audit = new AuditLog(join(config.stateDir, 'audit.log'), clock, logger.child({ component: 'audit' }), config.audit);
+    this.#manifest = { file: loaded.file, sha256: loaded.sha256, overrides: loaded.overrides };
     const devices: AnyDevice[] = loaded.devices.map(({ entry, driver, props }) =>
       driver.create({ id: entry.id, compatible: entry.compatible, bus: entry.bus, clock, stateDir: config.stateDir }, props),
     );
@@ -89,7 +92,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       locks: new DeviceLocks(config.stateDir, 'boothd'),
       ...(random ? { random } : {}),
     });
-    logDeviceEvents(this.devices, logger.child({ component: 'devices' }));
+    logDeviceEvents(this.devices, logger.child({ component: 'devices' }), this.audit);
     this.door = new DoorGuard({
       manager: this.devices,
       clock,
@@ -116,6 +119,10 @@ export class Booth extends EventEmitter<BoothEvents> {
   async start(): Promise<void> {
     this.#startedAt = this.clock.now();
     this.audit.record('boothd.starting', { booth: this.config.booth.id });
+    const { file, sha256, overrides } = this.#manifest;
+    this.audit.record('config.loaded', { file, sha256, ...(overrides.length > 0 ? { overrides: overrides.join(',') } : {}) });
+    // The whole kept chain is verified in the background (the door release does not wait for it).
+    void this.audit.selfCheck().catch((error: unknown) => this.logger.error({ err: error }, `audit self-check failed to run: ${(error as Error).message}`));
     await this.supervisor.start();
   }
 
@@ -176,13 +183,26 @@ export class Booth extends EventEmitter<BoothEvents> {
 
   private buildSparkplug({ clock, logger, random }: BoothDependencies): Booth['sparkplug'] {
     const { config } = this;
+    // A missing or wrong command key stops the start (exit 2) before anything is opened.
+    const commandKeyFile = config.commands.centralPublicKeyFile;
+    const commandKey = commandKeyFile ? loadPublicKey(commandKeyFile, 'commands') : undefined;
     const model = new EdgeModel();
     const store = new SessionStore(join(config.stateDir, 'sparkplug.db'), {
       maxBytes: config.sparkplug.storeMaxBytes,
       maxAgeMs: config.sparkplug.storeMaxAgeSeconds * 1000,
     });
     let telemetry: BoothTelemetry | undefined;
+    const authority = new CommandAuthority({
+      group: config.booth.group,
+      node: config.booth.id,
+      publicKey: commandKey,
+      skewMs: config.commands.clockSkewSeconds * 1000,
+      clock,
+      ledger: store,
+    });
+    if (!commandKey) logger.warn({}, 'no commands.centralPublicKeyFile in the manifest: state-changing remote commands will be refused (unlock and rebirth still work)');
     const executor = new CommandExecutor({
+      authorize: (batch) => authority.authorize(batch),
       devices: this.devices,
       door: this.door,
       audit: this.audit,
@@ -200,7 +220,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       execute: (batch) => executor.execute(batch),
       reconnect: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
       ...(random ? { random } : {}),
-      mqttOptions: tlsOptions(config.mqtt.tls),
+      mqttOptions: mqttTlsOptions(config.mqtt.tls),
       dataBatchMs: config.sparkplug.dataBatchMs,
       replayPerSecond: config.sparkplug.replayPerSecond,
       rebirthDebounceMs: config.sparkplug.rebirthDebounceMs,
@@ -221,6 +241,7 @@ export class Booth extends EventEmitter<BoothEvents> {
         storeDropped: () => store.stats().dropped,
       },
       ...(this.captures ? { outbox: () => this.captures!.stats() } : {}),
+      audit: () => this.audit.summary(),
     });
     return { model, store, node, telemetry };
   }
@@ -288,11 +309,3 @@ export class Booth extends EventEmitter<BoothEvents> {
   }
 }
 
-function tlsOptions(tls: LoadedConfig['config']['mqtt']['tls']): Partial<IClientOptions> {
-  if (!tls) return {};
-  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
-  const ca = read(tls.caFile);
-  const cert = read(tls.certFile);
-  const key = read(tls.keyFile);
-  return { rejectUnauthorized: tls.rejectUnauthorized, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) };
-}

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Clock } from '../../hal/clock.ts';
 import { loadPrivateKey, loadPublicKey } from '../../protocols/capture/keys.ts';
 import { CaptureUploader } from '../../protocols/capture/uploader.ts';
+import { mqttTlsOptions } from '../config/mqtt-tls.ts';
 import { createX25519Crypto } from '../../protocols/capture/x25519-aes-gcm.ts';
 import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
 import type { AuditSink } from '../audit/audit-log.ts';
@@ -56,6 +57,8 @@ export class CaptureService {
       ackTimeoutMs: captures.ackTimeoutSeconds * 1000,
       retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
       protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url ? 5 : 4),
+      // The same TLS identity as the Sparkplug connection: with mTLS the broker refuses anything else.
+      mqttOptions: mqttTlsOptions(config.mqtt.tls),
     });
     this.#pipeline = new CapturePipeline({ boothId: config.booth.id, crypto, outbox: this.outbox, audit, onAccepted: () => this.uploader.kick() });
   }

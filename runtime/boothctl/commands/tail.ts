@@ -4,11 +4,11 @@
  * births so metric names resolve from the first line. Ends on Ctrl-C or after --count lines.
  */
 import mqtt from 'mqtt';
-import { readFileSync } from 'node:fs';
 import type { CommandSpec } from '../command.ts';
 import { EXIT, UsageError } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { DaemonDown } from '../daemon-link.ts';
+import { mqttTlsOptions } from '../../config/mqtt-tls.ts';
 import { renderTelemetryLine, TelemetryFormatter } from '../telemetry-lines.ts';
 
 export const tailCommand: CommandSpec = {
@@ -84,15 +84,7 @@ async function brokerOf(context: CliContext): Promise<BrokerTarget> {
       return undefined;
     }
   })();
-  const tls = loaded?.config.mqtt.tls;
-  const tlsOptions = tls
-    ? {
-        rejectUnauthorized: tls.rejectUnauthorized,
-        ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-        ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-        ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-      }
-    : {};
+  const tlsOptions = mqttTlsOptions(loaded?.config.mqtt.tls);
   try {
     const status = await context.daemon().call<{ boothId: string; group: string; sparkplug: { broker?: string } }>('status');
     if (!status.sparkplug.broker) throw new Error('boothd has no broker yet');

@@ -4,8 +4,8 @@
  * says. Publishes nothing; every wait is bounded.
  */
 import mqtt from 'mqtt';
-import { readFileSync } from 'node:fs';
 import type { BoothConfig } from '../../config/schema.ts';
+import { mqttTlsOptions } from '../../config/mqtt-tls.ts';
 import { parseHostState } from '../../../protocols/sparkplug/host-state.ts';
 import { stateTopic } from '../../../protocols/sparkplug/topics.ts';
 
@@ -19,21 +19,13 @@ export interface BrokerProbe {
 }
 
 export async function probeBroker(url: string, mqttConfig: BoothConfig['mqtt'], primaryHost: string | undefined, timeoutMs = 5000): Promise<BrokerProbe> {
-  const tls = mqttConfig.tls;
   const started = performance.now();
   const client = mqtt.connect(url, {
     clientId: `boothctl-doctor-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
     clean: true,
     reconnectPeriod: 0,
     connectTimeout: timeoutMs,
-    ...(tls
-      ? {
-          rejectUnauthorized: tls.rejectUnauthorized,
-          ...(tls.caFile ? { ca: readFileSync(tls.caFile) } : {}),
-          ...(tls.certFile ? { cert: readFileSync(tls.certFile) } : {}),
-          ...(tls.keyFile ? { key: readFileSync(tls.keyFile) } : {}),
-        }
-      : {}),
+    ...mqttTlsOptions(mqttConfig.tls),
   });
   const isTls = url.startsWith('mqtts:');
   try {
