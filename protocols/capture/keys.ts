@@ -9,12 +9,20 @@ import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, read
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 
-/** 'booth': Ed25519 signing key. 'central': X25519 encryption key. */
-export type KeyKind = 'booth' | 'central';
+/**
+ * 'booth': Ed25519 signing key. 'central': X25519 encryption key. 'commands': the central
+ * side's Ed25519 key that signs state-changing Sparkplug commands (docs/sparkplug.md, "Signed
+ * commands"); a key of its own, never the capture keys.
+ */
+export type KeyKind = 'booth' | 'central' | 'commands';
 
-export const KEY_TYPE: Readonly<Record<KeyKind, 'ed25519' | 'x25519'>> = { booth: 'ed25519', central: 'x25519' };
+export const KEY_TYPE: Readonly<Record<KeyKind, 'ed25519' | 'x25519'>> = { booth: 'ed25519', central: 'x25519', commands: 'ed25519' };
 
-const ROLE: Readonly<Record<KeyKind, string>> = { booth: 'booth signing key', central: 'central encryption key' };
+const ROLE: Readonly<Record<KeyKind, string>> = {
+  booth: 'booth signing key',
+  central: 'central encryption key',
+  commands: 'central command-signing key',
+};
 
 export interface PemKeyPair {
   /** PKCS#8 PEM. */
@@ -43,7 +51,7 @@ export function generateCentralKeyPair(): PemKeyPair {
 }
 
 export function generateKeyPair(kind: KeyKind): PemKeyPair {
-  return kind === 'booth' ? generateBoothKeyPair() : generateCentralKeyPair();
+  return KEY_TYPE[kind] === 'ed25519' ? generateBoothKeyPair() : generateCentralKeyPair();
 }
 
 const NAME = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;

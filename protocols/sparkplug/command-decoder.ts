@@ -2,11 +2,14 @@
  * Turns an NCMD/DCMD payload into a batch of commands the edge node may execute, or a reason
  * to reject it. Every metric must name (or alias) a writable metric of its target and carry a
  * value of that metric's datatype; one bad metric rejects the whole batch, so a half-understood
- * command is never executed. Pure: no I/O, safe to fuzz.
+ * command is never executed. The envelope metrics of a signed command (`Command/Id`, …,
+ * `Command/Signature`; see command-signature.ts) are set aside, unjudged, for the command
+ * authority. Pure: no I/O, safe to fuzz.
  */
 import { DataType, describeDataType } from './datatypes.ts';
 import type { EdgeModel, MetricSet } from './metric-model.ts';
 import { decodePayload, metricValueFromWire, PayloadError, type MetricValue, type SparkplugMetric } from './payload.ts';
+import { isEnvelopeMetric } from './command-signature.ts';
 
 /** The node-level control metrics every Sparkplug edge node has (named, no alias). */
 export const NODE_CONTROL = {
@@ -15,7 +18,10 @@ export const NODE_CONTROL = {
 } as const;
 
 export interface Command {
+  /** The metric's full name (also when the host used its alias). */
   name: string;
+  /** The metric's datatype as in its BIRTH. */
+  datatype: number;
   value: MetricValue;
 }
 
@@ -23,6 +29,8 @@ export interface CommandBatch {
   /** undefined for NCMD (the node itself). */
   device?: string;
   commands: Command[];
+  /** The signed-command envelope metrics the payload carried, as sent; absent when none. */
+  envelope?: SparkplugMetric[];
 }
 
 export type DecodedCommand = { ok: true; batch: CommandBatch } | { ok: false; reason: string };
@@ -53,12 +61,18 @@ export function decodeCommand(
     targets = model.node;
   }
   const commands: Command[] = [];
+  const envelope: SparkplugMetric[] = [];
   for (const [index, metric] of metrics.entries()) {
+    if (isEnvelopeMetric(metric.name)) {
+      envelope.push(metric);
+      continue;
+    }
     const command = type === 'NCMD' ? nodeControl(metric) ?? resolve(metric, targets) : resolve(metric, targets);
     if ('reason' in command) return { ok: false, reason: `metric ${index}: ${command.reason}` };
     commands.push(command);
   }
-  return { ok: true, batch: { ...(device === undefined ? {} : { device }), commands } };
+  if (commands.length === 0) return { ok: false, reason: 'command carries no command metrics, only its envelope' };
+  return { ok: true, batch: { ...(device === undefined ? {} : { device }), commands, ...(envelope.length > 0 ? { envelope } : {}) } };
 }
 
 function nodeControl(metric: SparkplugMetric): Command | { reason: string } | undefined {
@@ -83,10 +97,10 @@ function typed(metric: SparkplugMetric, name: string, datatype: number): Command
     return { reason: `"${name}" is ${describeDataType(datatype)}, the command says ${describeDataType(metric.datatype)}` };
   }
   if (metric.isNull || metric.value === undefined) return { reason: `"${name}" needs a value` };
-  if (metric.datatype !== DataType.Unknown) return { name, value: metric.value };
+  if (metric.datatype !== DataType.Unknown) return { name, datatype, value: metric.value };
   if (!metric.wireField) return { reason: `"${name}": value field unknown` };
   try {
-    return { name, value: metricValueFromWire(datatype, metric.wireField, metric.value as never, `"${name}"`) };
+    return { name, datatype, value: metricValueFromWire(datatype, metric.wireField, metric.value as never, `"${name}"`) };
   } catch (error) {
     if (error instanceof PayloadError) return { reason: error.message };
     throw error;

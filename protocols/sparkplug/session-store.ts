@@ -3,7 +3,10 @@
  * - the birth/death sequence number (bdSeq), so a restarted boothd continues it;
  * - store-and-forward: DATA messages kept while the broker or primary host is away, replayed
  *   in order after the next BIRTH. Bounded by bytes and age; when full, the oldest are dropped
- *   (and counted) so the newest telemetry survives.
+ *   (and counted) so the newest telemetry survives;
+ * - the ids of accepted signed commands until their window closes (replay protection), each
+ *   committed with a full fsync before the command runs, so neither a restart of boothd nor a
+ *   power cut lets a captured command be played again.
  * WAL with synchronous=NORMAL survives kill -9 of boothd (the WAL is in the kernel's page cache);
  * a power cut may lose the last telemetry records, which is acceptable for telemetry (captures
  * use a stricter store).
@@ -53,7 +56,8 @@ export class SessionStore {
         payload BLOB NOT NULL,
         bytes INTEGER NOT NULL,
         stored_at INTEGER NOT NULL
-      );`);
+      );
+      CREATE TABLE IF NOT EXISTS accepted_commands (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);`);
     this.#limits = limits;
     this.#insert = this.#db.prepare('INSERT INTO pending (device, payload, bytes, stored_at) VALUES (?, ?, ?, ?)');
     this.#oldest = this.#db.prepare('SELECT id, device, payload, stored_at FROM pending ORDER BY id LIMIT ?');
@@ -91,6 +95,33 @@ export class SessionStore {
   /** Forgets a message once it has been handed to the broker. */
   remove(id: number): void {
     this.#delete.run(id);
+  }
+
+  /** Whether a signed command with this id was accepted and its window (expiresAt) has not closed. */
+  hasCommand(id: string, now: number): boolean {
+    return this.#db.prepare('SELECT 1 FROM accepted_commands WHERE id = ? AND expires_at >= ?').get(id, now) !== undefined;
+  }
+
+  /**
+   * Records an accepted command id until `expiresAt`, durably (synchronous = FULL for this one
+   * commit: the WAL is fsynced) before the command is carried out; forgets ids whose window has
+   * closed. Commands are rare, so the fsync costs nothing that matters.
+   */
+  rememberCommand(id: string, expiresAt: number, now: number): void {
+    this.#db.exec('PRAGMA synchronous = FULL');
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+      try {
+        this.#db.prepare('DELETE FROM accepted_commands WHERE expires_at < ?').run(now);
+        this.#db.prepare('INSERT INTO accepted_commands (id, expires_at) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET expires_at = MAX(expires_at, excluded.expires_at)').run(id, expiresAt);
+        this.#db.exec('COMMIT');
+      } catch (error) {
+        this.#db.exec('ROLLBACK');
+        throw error;
+      }
+    } finally {
+      this.#db.exec('PRAGMA synchronous = NORMAL');
+    }
   }
 
   stats(): StoreStats {

@@ -3,6 +3,7 @@
  * device's `props` against the schema of the driver its `compatible` names. Everything wrong is
  * reported at once, with the file and key path, before boothd touches any hardware.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { secretFileProblems } from './secret-files.ts';
@@ -32,6 +33,10 @@ export interface LoadedConfig {
   file: string;
   config: BoothConfig;
   devices: ResolvedDevice[];
+  /** SHA-256 (hex) of the manifest's text as read: what `config.loaded` puts in the audit log. */
+  sha256: string;
+  /** The environment variables that overrode manifest keys (names only: values may be secret). */
+  overrides: string[];
 }
 
 export interface LoadOptions {
@@ -76,10 +81,13 @@ export function parseConfig(text: string, file: string, options: LoadOptions): L
     config.captures.boothKeyFile = resolve(dirname(resolve(file)), config.captures.boothKeyFile);
     config.captures.centralPublicKeyFile = resolve(dirname(resolve(file)), config.captures.centralPublicKeyFile);
   }
+  if (config.commands.centralPublicKeyFile) {
+    config.commands.centralPublicKeyFile = resolve(dirname(resolve(file)), config.commands.centralPublicKeyFile);
+  }
   const secretProblems = secretFileProblems(config);
   if (secretProblems.length > 0) throw new ConfigError(file, secretProblems);
   const devices = resolveDevices(config, options.registry, file);
-  return { file, config, devices };
+  return { file, config, devices, sha256: createHash('sha256').update(text).digest('hex'), overrides: [...overridden.values()] };
 }
 
 function resolveDevices(config: BoothConfig, registry: DriverRegistry, file: string): ResolvedDevice[] {

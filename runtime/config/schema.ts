@@ -98,6 +98,20 @@ export const boothConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Signed remote commands (docs/sparkplug.md, "Signed commands"). */
+    commands: z
+      .object({
+        /**
+         * The central side's Ed25519 command-signing public key (SPKI PEM), relative to the
+         * manifest's folder. Absent: every state-changing command is refused (unlock and rebirth
+         * still work).
+         */
+        centralPublicKeyFile: z.string().min(1).optional(),
+        /** Clock difference tolerated between the central side and the booth. */
+        clockSkewSeconds: z.number().min(0).max(60).default(10),
+      })
+      .strict()
+      .default({ clockSkewSeconds: 10 }),
     outbox: z
       .object({
         maxBytes: z.number().int().min(1024 * 1024).default(2 * 1024 ** 3),
@@ -113,14 +127,25 @@ export const boothConfigSchema = z
       })
       .strict()
       .default({ maxLockSeconds: 600, lockTimeoutMs: 2000 }),
+    /** The hash-chained audit log (docs/audit.md): rotation size and how many files are kept. */
+    audit: z
+      .object({
+        maxFileBytes: z.number().int().min(4096).max(1024 ** 3).default(4 * 1024 * 1024),
+        /** Files kept, the current one included; the oldest beyond are deleted (recorded in the chain). */
+        maxFiles: z.number().int().min(2).max(10_000).default(8),
+      })
+      .strict()
+      .default({ maxFileBytes: 4 * 1024 * 1024, maxFiles: 8 }),
     supervisor: z
       .object({
         retryInitialMs: z.number().int().min(10).default(500),
         retryMaxMs: z.number().int().min(10).default(30_000),
         retryJitter: z.number().min(0).max(1).default(0.3),
+        /** A component failing for longer than this stops the systemd watchdog pings, so systemd restarts boothd. */
+        faultGraceSeconds: z.number().min(0.1).max(3600).default(120),
       })
       .strict()
-      .default({ retryInitialMs: 500, retryMaxMs: 30_000, retryJitter: 0.3 }),
+      .default({ retryInitialMs: 500, retryMaxMs: 30_000, retryJitter: 0.3, faultGraceSeconds: 120 }),
     devices: z
       .array(deviceSchema)
       .min(1, 'a booth needs at least one device')

@@ -2,11 +2,15 @@
  * Carries out validated Sparkplug commands on the booth: door lock/unlock (through the door
  * guard, so every safety rule and the audit log apply; unlock is always accepted), lighting
  * scene and levels, device reset, capture self-test, and a restart of boothd. The command
- * decoder has already checked names and datatypes; this layer checks meaning.
+ * decoder has already checked names and datatypes; `authorize` (the command authority) decides
+ * whether the batch may run at all — state-changing commands must be signed by the central
+ * key — and this layer checks meaning. A refused batch is audited and reported, and still
+ * releases the door when it asked to: unlock is always accepted.
  */
 import type { AnyDevice, Camera, FingerprintScanner, Lighting } from '../../hal/index.ts';
-import type { CommandBatch } from '../../protocols/sparkplug/command-decoder.ts';
-import { NODE_CONTROL } from '../../protocols/sparkplug/command-decoder.ts';
+import { NODE_CONTROL, type Command, type CommandBatch } from '../../protocols/sparkplug/command-decoder.ts';
+import { isUnlock, type Authorization } from '../../protocols/sparkplug/command-authority.ts';
+import type { CommandRejection } from '../../protocols/sparkplug/command-signature.ts';
 import type { AuditSink } from '../audit/audit-log.ts';
 import type { DeviceManager } from '../devices/device-manager.ts';
 import type { DoorGuard } from '../safety/door-guard.ts';
@@ -17,8 +21,20 @@ export interface CommandExecutorOptions {
   audit: AuditSink;
   /** Asks boothd to restart (systemd brings it back). */
   requestRestart(reason: string): void;
-  /** Reports a result on the device's `Command/Last Result` metric. */
+  /** Reports a result on the device's (or, for NCMD, the node's) `Command/Last Result` metric. */
   report(device: string | undefined, result: string): void;
+  /** Whether the batch may run (signature, target, window, replay): the command authority. */
+  authorize(batch: CommandBatch): Authorization;
+}
+
+/** A batch the command authority refused; nothing of it ran but an unlock (and a rebirth, done by the edge node on receipt). */
+export class CommandRejectedError extends Error {
+  readonly rejection: CommandRejection;
+  constructor(target: string, rejection: CommandRejection) {
+    super(`${target} command rejected (${rejection.reason}): ${rejection.detail}`);
+    this.name = 'CommandRejectedError';
+    this.rejection = rejection;
+  }
 }
 
 export class CommandExecutor {
@@ -28,22 +44,50 @@ export class CommandExecutor {
     this.#options = options;
   }
 
-  /** Runs each command of the batch in order; the first failure stops the batch and rejects. */
+  /**
+   * Runs each command of the batch in order once the authority allows it; the first failure
+   * stops the batch and rejects. A refused batch rejects with CommandRejectedError.
+   */
   async execute(batch: CommandBatch): Promise<void> {
+    const authorization = this.#options.authorize(batch);
+    if (!authorization.ok) return this.refuse(batch, authorization);
+    const commandId = authorization.envelope?.id;
+    for (const command of batch.commands) await this.runOne(batch.device, command, commandId);
+  }
+
+  private async runOne(device: string | undefined, command: Command, commandId: string | undefined): Promise<void> {
     const { audit, report } = this.#options;
-    for (const command of batch.commands) {
-      const label = `${batch.device ?? 'node'} ${command.name}=${String(command.value)}`;
-      try {
-        const result = await this.run(batch.device, command.name, command.value);
-        audit.record('command.executed', { target: batch.device ?? 'node', metric: command.name, value: String(command.value), result });
-        report(batch.device, `ok: ${command.name} ${result}`);
-      } catch (error) {
-        const reason = (error as Error).message;
-        audit.record('command.rejected', { target: batch.device ?? 'node', metric: command.name, reason });
-        report(batch.device, `rejected: ${command.name}: ${reason}`);
-        throw new Error(`${label}: ${reason}`, { cause: error });
-      }
+    const label = `${device ?? 'node'} ${command.name}=${String(command.value)}`;
+    const signed = commandId === undefined ? {} : { commandId };
+    try {
+      const result = await this.run(device, command.name, command.value);
+      audit.record('command.executed', { target: device ?? 'node', metric: command.name, value: String(command.value), result, ...signed });
+      report(device, `ok: ${command.name} ${result}`);
+    } catch (error) {
+      const reason = (error as Error).message;
+      audit.record('command.rejected', { target: device ?? 'node', metric: command.name, reason, ...signed });
+      report(device, `rejected: ${command.name}: ${reason}`);
+      throw new Error(`${label}: ${reason}`, { cause: error });
     }
+  }
+
+  /** Audits and reports a refused batch; an unlock in it is carried out all the same (safety). */
+  private async refuse(batch: CommandBatch, rejection: CommandRejection): Promise<never> {
+    const { audit, report } = this.#options;
+    const target = batch.device ?? 'node';
+    for (const command of batch.commands) {
+      // A failed release is audited by runOne; the refusal below must be recorded all the same.
+      if (isUnlock(batch.device, command)) await this.runOne(batch.device, command, undefined).catch(() => undefined);
+    }
+    audit.record('command.rejected', {
+      target,
+      reason: rejection.reason,
+      detail: rejection.detail,
+      commands: batch.commands.map((command) => `${command.name}=${String(command.value)}`).join(', ').slice(0, 500),
+      ...(rejection.id === undefined ? {} : { commandId: rejection.id }),
+    });
+    report(batch.device, `rejected (${rejection.reason}): ${rejection.detail}`);
+    throw new CommandRejectedError(target, rejection);
   }
 
   private async run(deviceId: string | undefined, name: string, value: unknown): Promise<string> {

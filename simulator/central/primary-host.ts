@@ -2,13 +2,15 @@
  * A Sparkplug primary host application standing in for the central server: it announces
  * itself with a retained STATE (and an offline STATE as its Will), follows every edge node of
  * the broker, renders each message as a readable line, asks for a rebirth when a node's seq
- * jumps, and sends commands.
+ * jumps, and sends commands — signed with the central command key when it has one.
  */
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodeHostState } from '../../protocols/sparkplug/host-state.ts';
 import { decodePayload, encodePayload, PayloadError, type SparkplugMetric } from '../../protocols/sparkplug/payload.ts';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
+import { commandTarget, signedCommandMetrics } from '../../protocols/sparkplug/command-signature.ts';
 import { edgeTopic, parseTopic, stateTopic } from '../../protocols/sparkplug/topics.ts';
 import { NodeView, type Rendered } from './node-view.ts';
 
@@ -17,6 +19,8 @@ export interface PrimaryHostOptions {
   brokerUrl: string;
   /** Where rendered lines go (the caller decides: a logger, a terminal, a test array). */
   report(line: Rendered & { topic: string }): void;
+  /** The central command-signing key (Ed25519): every command is sent signed, valid 30 s. */
+  commandKey?: KeyObject;
 }
 
 export interface PrimaryHostEvents {
@@ -58,10 +62,15 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
     await this.#client?.publishAsync(stateTopic(this.#options.hostId), encodeHostState(online, Date.now()), { qos: 1, retain: true });
   }
 
-  /** Sends NCMD (device undefined) or DCMD to an edge node, by metric name. */
+  /** Sends NCMD (device undefined) or DCMD to an edge node, by metric name (and datatype, when signing). */
   async command(group: string, node: string, device: string | undefined, metrics: SparkplugMetric[]): Promise<void> {
     const topic = device === undefined ? edgeTopic(group, 'NCMD', node) : edgeTopic(group, 'DCMD', node, device);
-    await this.#client?.publishAsync(topic, Buffer.from(encodePayload({ timestamp: Date.now(), metrics })), { qos: 1 });
+    const now = Date.now();
+    const key = this.#options.commandKey;
+    const sent = key
+      ? signedCommandMetrics(key, { id: randomUUID(), issuedAt: now, notAfter: now + 30_000, target: commandTarget(group, node, device) }, metrics.map(signable))
+      : metrics;
+    await this.#client?.publishAsync(topic, Buffer.from(encodePayload({ timestamp: now, metrics: sent })), { qos: 1 });
   }
 
   async stop(): Promise<void> {
@@ -99,4 +108,11 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
       void this.command(parsed.group, parsed.node, undefined, [{ name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: true }]);
     }
   }
+}
+
+function signable(metric: SparkplugMetric): { name: string; datatype: number; value: NonNullable<SparkplugMetric['value']> } {
+  if (metric.name === undefined || metric.value === undefined || metric.datatype === DataType.Unknown) {
+    throw new Error('a signed command names each metric and gives its datatype and value');
+  }
+  return { name: metric.name, datatype: metric.datatype, value: metric.value };
 }

@@ -3,23 +3,35 @@
  * subscriber that decodes with its own protobuf reader. Each test runs the real boothd process.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, describe, it } from 'node:test';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import { encodePayload } from '../../protocols/sparkplug/payload.ts';
 import { BoothdSandbox, type BoothdRun } from '../support/boothd-process.ts';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto.ts';
 import { aliasTable, metricNamed, SparkplugObserver, type Observed } from '../support/sparkplug-observer.ts';
 import type { WireMetric } from '../support/sparkplug-wire-reader.ts';
+import { commandKeyPair, CommandSigner, writeCommandPublicKey } from '../support/signed-commands.ts';
 
 const GROUP = 'conformance';
 const NODE = 'conf-01';
 const topic = (type: string, device?: string) => `spBv1.0/${GROUP}/${type}/${NODE}${device ? `/${device}` : ''}`;
+
+// The central command key: state-changing commands are signed with it (docs/sparkplug.md, "Signed commands").
+const keyDir = mkdtempSync(join(tmpdir(), 'conformance-keys-'));
+const commandKeys = commandKeyPair();
+const commandKeyFile = writeCommandPublicKey(keyDir, commandKeys);
+const signer = new CommandSigner({ privateKey: commandKeys.privateKey, group: GROUP, node: NODE });
+after(() => rmSync(keyDir, { recursive: true, force: true }));
 
 const boothYaml = (url: string, primaryHost?: string) => (stateDir: string) => `
 booth: { id: ${NODE}, group: ${GROUP} }
 stateDir: ${stateDir}
 mqtt: { url: "${url}"${primaryHost ? `, primaryHost: ${primaryHost}` : ''} }
 sparkplug: { sampleSeconds: 0.5, dataBatchMs: 20, rebirthDebounceMs: 1000, replayPerSecond: 200 }
+commands: { centralPublicKeyFile: ${commandKeyFile} }
 supervisor: { retryInitialMs: 100, retryMaxMs: 1000, retryJitter: 0.2 }
 devices:
   - { id: door, compatible: "sim,door-lock", props: { latencyMs: 5 } }
@@ -210,12 +222,12 @@ describe('Sparkplug commands and bad input', () => {
 
   const waitLog = (run: BoothdRun, pattern: RegExp, what: string) => run.waitForLine((line) => pattern.test(line.msg ?? ''), what);
 
-  it('DCMD Door/Locked locks and unlocks the real (simulated) bolt through the door guard', async () => {
+  it('a signed DCMD Door/Locked locks, an unsigned one unlocks the real (simulated) bolt through the door guard', async () => {
     const { observer, box, run } = await bornBooth();
-    await sendCommand(observer, 'door', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }]);
+    await sendCommand(observer, 'door', signer.metrics('door', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }]));
     await run.waitForLine((line) => line.event === 'door.locked' && line.reason === 'remote command', 'remote lock');
     assert.equal(box.physicalBolt(), 'locked');
-    // Hosts usually leave the datatype out of commands; the alias table types the value.
+    // Unlock needs no signature. Hosts usually leave the datatype out of commands; the alias table types the value.
     const mark = observer.mark();
     await sendCommand(observer, 'door', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: false, omitDatatype: true }]);
     await run.waitForLine((line) => line.event === 'door.released' && line.reason === 'remote command', 'remote unlock');
@@ -229,14 +241,16 @@ describe('Sparkplug commands and bad input', () => {
     assert.ok(result);
   });
 
-  it('DCMD Light/Scene and a level change the lights and come back as DDATA', async () => {
+  it('a signed DCMD Light/Scene and a level change the lights and come back as DDATA', async () => {
     const { observer, run, dbirths } = await bornBooth();
     const aliases = aliasTable(dbirths[1]!.payload);
     const mark = observer.mark();
-    await sendCommand(observer, 'lights', [
+    const [scene, ambient, ...envelope] = signer.metrics('lights', [
       { name: 'Light/Scene', datatype: DataType.String, value: 'portrait' },
-      { alias: aliases.get('Light/ambient')!, datatype: DataType.Double, value: 12.5, omitDatatype: true },
+      { name: 'Light/ambient', datatype: DataType.Double, value: 12.5 },
     ]);
+    // Signed over the metric's name and datatype, so the host may still send it by alias, untyped.
+    await sendCommand(observer, 'lights', [scene!, { alias: aliases.get('Light/ambient')!, datatype: ambient!.datatype, value: 12.5, omitDatatype: true }, ...envelope]);
     const data = await observer.waitFor(
       (m) => m.type === 'DDATA' && m.device === 'lights' && (m.payload?.metrics.some((x) => x.alias === aliases.get('Light/ambient') && x.double_value === 12.5) ?? false),
       'DDATA ambient 12.5',
@@ -247,7 +261,7 @@ describe('Sparkplug commands and bad input', () => {
     await waitLog(run, /scene "portrait"/, 'scene log line');
   });
 
-  it('rejects malformed, unknown, mistyped, read-only and oversized commands without executing any part, and counts them', async () => {
+  it('rejects malformed, unknown, mistyped, read-only, oversized and unsigned commands without executing any part, and counts them', async () => {
     const { observer, box, run } = await bornBooth();
     const cases: Array<[string, () => Promise<void>, RegExp]> = [
       ['garbage', () => observer.publish(topic('DCMD', 'door'), Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02])), /rejected DCMD: not a Sparkplug payload/],
@@ -265,6 +279,13 @@ describe('Sparkplug commands and bad input', () => {
         /metric 1: unknown metric "Door\/Nonsense"/,
       ],
       ['oversized', () => observer.publish(topic('DCMD', 'door'), new Uint8Array(70_000)), /exceeds the 65536-byte command limit/],
+      ['unsigned lock', () => sendCommand(observer, 'door', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }]), /door command rejected \(unsigned\)/],
+      [
+        'lock signed by another key',
+        () => sendCommand(observer, 'door', signer.metrics('door', [{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }], {}, commandKeyPair().privateKey)),
+        /door command rejected \(bad-signature\)/,
+      ],
+      ['unsigned reboot', () => sendCommand(observer, undefined, [{ name: 'Node Control/Reboot', datatype: DataType.Boolean, value: true }]), /node command rejected \(unsigned\)/],
     ];
     for (const [what, send, expected] of cases) {
       await send();

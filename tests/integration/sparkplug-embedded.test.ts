@@ -3,17 +3,28 @@
  * the simulated central primary host announces itself, follows the booth and commands it.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, describe, it } from 'node:test';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import { PrimaryHost } from '../../simulator/central/primary-host.ts';
 import type { Rendered } from '../../simulator/central/node-view.ts';
 import { BoothdSandbox } from '../support/boothd-process.ts';
+import { commandKeyPair, writeCommandPublicKey } from '../support/signed-commands.ts';
 import { waitFor } from '../support/wait.ts';
+
+// The host signs its commands with the central command key the booth trusts.
+const keyDir = mkdtempSync(join(tmpdir(), 'embedded-keys-'));
+const commandKeys = commandKeyPair();
+const commandKeyFile = writeCommandPublicKey(keyDir, commandKeys);
+after(() => rmSync(keyDir, { recursive: true, force: true }));
 
 const yaml = (stateDir: string) => `
 booth: { id: emb-01, group: embedded }
 stateDir: ${stateDir}
 mqtt: { embeddedBroker: { port: 0 }, primaryHost: central-test }
+commands: { centralPublicKeyFile: ${commandKeyFile} }
 devices:
   - { id: door, compatible: "sim,door-lock", props: { latencyMs: 5 } }
   - { id: lights, compatible: "sim,lighting" }
@@ -35,7 +46,7 @@ describe('embedded broker and the central primary host', () => {
     assert.match(brokerUrl, /^mqtt:\/\/127\.0\.0\.1:\d+$/);
 
     const lines: Array<Rendered & { topic: string }> = [];
-    const host = new PrimaryHost({ hostId: 'central-test', brokerUrl, report: (line) => lines.push(line) });
+    const host = new PrimaryHost({ hostId: 'central-test', brokerUrl, report: (line) => lines.push(line), commandKey: commandKeys.privateKey });
     cleanups.push(() => host.stop());
     await host.start();
     await waitFor(() => lines.some((line) => line.text === 'embedded/emb-01/lights born (SimLight DMX-4), 15 metrics'), 'births seen by the host');

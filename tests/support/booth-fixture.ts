@@ -45,7 +45,7 @@ export interface BoothFixture {
   cleanup(): Promise<void>;
 }
 
-export function boothFixture(options: { maxLockSeconds?: number; devicesYaml?: string; stateDir?: string } = {}): BoothFixture {
+export function boothFixture(options: { maxLockSeconds?: number; devicesYaml?: string; stateDir?: string; extraYaml?: string } = {}): BoothFixture {
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'booth-'));
   const yaml = `
 booth: { id: fixture-01, group: tests }
@@ -53,6 +53,7 @@ stateDir: ${stateDir}
 door: { maxLockSeconds: ${options.maxLockSeconds ?? 60} }
 mqtt: { embeddedBroker: { port: 0 } }
 supervisor: { retryInitialMs: 100, retryMaxMs: 1000, retryJitter: 0.5 }
+${options.extraYaml ?? ''}
 devices:${options.devicesYaml ?? SIM_DEVICES_YAML}`;
   const loaded = parseConfig(yaml, 'fixture.yaml', { registry: builtinDrivers(), env: {} });
   const clock = new FakeClock();

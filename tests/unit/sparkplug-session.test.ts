@@ -112,12 +112,12 @@ describe('command decoder', () => {
 
   it('accepts named or aliased commands, typed by the model when the datatype is left out', () => {
     const named = decodeCommand('DCMD', 'door', cmd([{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }]), model, 65_536);
-    assert.deepEqual(named, { ok: true, batch: { device: 'door', commands: [{ name: 'Door/Locked', value: true }] } });
+    assert.deepEqual(named, { ok: true, batch: { device: 'door', commands: [{ name: 'Door/Locked', datatype: DataType.Boolean, value: true }] } });
     const alias = lights.get('Light/key')!.alias;
     const aliased = decodeCommand('DCMD', 'lights', cmd([{ alias, datatype: DataType.Double, value: 42.5, omitDatatype: true }]), model, 65_536);
-    assert.deepEqual(aliased, { ok: true, batch: { device: 'lights', commands: [{ name: 'Light/key', value: 42.5 }] } });
+    assert.deepEqual(aliased, { ok: true, batch: { device: 'lights', commands: [{ name: 'Light/key', datatype: DataType.Double, value: 42.5 }] } });
     const rebirth = decodeCommand('NCMD', undefined, cmd([{ name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: true }]), model, 65_536);
-    assert.deepEqual(rebirth, { ok: true, batch: { commands: [{ name: 'Node Control/Rebirth', value: true }] } });
+    assert.deepEqual(rebirth, { ok: true, batch: { commands: [{ name: 'Node Control/Rebirth', datatype: DataType.Boolean, value: true }] } });
   });
 
   it('never throws and never accepts a command it does not fully understand (fuzz)', () => {
