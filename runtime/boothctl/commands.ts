@@ -1,5 +1,6 @@
 /** Every boothctl command, in the order `boothctl --help` lists them. */
 import type { CommandSpec } from './command.ts';
+import { auditCommand } from './commands/audit.ts';
 import { bundleCommand } from './commands/bundle.ts';
 import { callCommand, simCommand } from './commands/call.ts';
 import { completeCommand, completionCommand } from './commands/completion.ts';
@@ -23,6 +24,7 @@ export const BOOTHCTL_COMMANDS: readonly CommandSpec[] = [
   tailCommand,
   logsCommand,
   configCommand,
+  auditCommand,
   bundleCommand,
   keysCommand,
   doorCommand,

@@ -6,6 +6,7 @@
  */
 import type { AnyDevice, DeviceClass, DeviceInfo, FingerCapture, Slap } from '../../hal/index.ts';
 import { encodePng } from '../../protocols/imaging/png.ts';
+import type { AuditSink } from '../audit/audit-log.ts';
 
 export interface ActionFile {
   format: 'png' | 'jpeg';
@@ -24,6 +25,8 @@ export interface ActionContext {
   door?: { lock(reason: string): Promise<void>; release(reason: string): Promise<void> };
   /** Without a door guard a lock is held this long, then released (boothctl without boothd). */
   holdMs?: number;
+  /** Without a door guard, where door transitions are audited (`by: direct`). */
+  audit?: AuditSink;
   sleep?: (ms: number) => Promise<void>;
   /** Closes and re-opens the device (the device manager's way when boothd owns it). */
   reopen?: (device: AnyDevice) => Promise<DeviceInfo>;
@@ -72,10 +75,12 @@ const DOOR: Specs<Extract<AnyDevice, { deviceClass: 'door-lock' }>> = {
       }
       const holdMs = context.holdMs ?? 5000;
       const locked = await door.lock({ timeoutMs: context.timeoutMs ?? 2000 });
+      context.audit?.record('door.locked', { door: door.id, reason, by: 'direct', holdSeconds: holdMs / 1000 });
       try {
         await (context.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))))(holdMs);
       } finally {
-        await door.unlock();
+        const released = await door.unlock();
+        context.audit?.record('door.released', { door: door.id, reason: `${reason}: hold over`, by: 'direct', bolt: released.bolt });
       }
       return { summary: `bolt ${locked.bolt} for ${holdMs / 1000} s, then released`, data: { ...locked, heldMs: holdMs } };
     },
@@ -83,8 +88,12 @@ const DOOR: Specs<Extract<AnyDevice, { deviceClass: 'door-lock' }>> = {
   unlock: {
     describe: 'release the door (always accepted)',
     run: async (door, args, context) => {
-      if (context.door) await context.door.release(typeof args.reason === 'string' ? args.reason : 'technician (boothctl)');
-      else await door.unlock();
+      const reason = typeof args.reason === 'string' ? args.reason : 'technician (boothctl)';
+      if (context.door) await context.door.release(reason);
+      else {
+        const released = await door.unlock();
+        context.audit?.record('door.released', { door: door.id, reason, by: 'direct', bolt: released.bolt });
+      }
       return doorResult(await door.status());
     },
   },

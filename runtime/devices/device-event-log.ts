@@ -5,18 +5,35 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { AnyDevice } from '../../hal/index.ts';
+import type { AuditSink } from '../audit/audit-log.ts';
 import type { BoothLogger } from '../logging/logger.ts';
 import type { DeviceManager } from './device-manager.ts';
 
-export function logDeviceEvents(manager: DeviceManager, logger: BoothLogger): void {
-  manager.on('ready', (device, info) =>
-    logger.info({ device: device.id, model: info.model, serial: info.serial, firmware: info.firmware }, `${device.id} ready (${info.model})`),
-  );
-  manager.on('open-failed', (device, error, retryInMs) =>
-    logger.warn({ device: device.id, code: error.code, retryInMs }, `${device.id} failed to open (${error.code}); retry in ${retryInMs} ms`),
-  );
-  manager.on('lost', (device, error) => logger.error({ device: device.id, code: error.code }, `${device.id} lost: ${error.message}`));
-  manager.on('fault', (device, error) => logger.error({ device: device.id, code: error.code }, `${device.id} fault: ${error.message}`));
+/**
+ * With `audit`, device changes also go to the audit log: `device.ready` (model, serial,
+ * firmware: a swapped device shows), `device.lost`, `device.fault`, and `device.open-failed`
+ * for the first failure of a run of retries only (an unplugged device retries for ever).
+ */
+export function logDeviceEvents(manager: DeviceManager, logger: BoothLogger, audit?: AuditSink): void {
+  const failing = new Set<string>();
+  manager.on('ready', (device, info) => {
+    failing.delete(device.id);
+    logger.info({ device: device.id, model: info.model, serial: info.serial, firmware: info.firmware }, `${device.id} ready (${info.model})`);
+    audit?.record('device.ready', { device: device.id, compatible: device.compatible, model: info.model, serial: info.serial, firmware: info.firmware });
+  });
+  manager.on('open-failed', (device, error, retryInMs) => {
+    logger.warn({ device: device.id, code: error.code, retryInMs }, `${device.id} failed to open (${error.code}); retry in ${retryInMs} ms`);
+    if (!failing.has(device.id)) audit?.record('device.open-failed', { device: device.id, code: error.code });
+    failing.add(device.id);
+  });
+  manager.on('lost', (device, error) => {
+    logger.error({ device: device.id, code: error.code }, `${device.id} lost: ${error.message}`);
+    audit?.record('device.lost', { device: device.id, code: error.code });
+  });
+  manager.on('fault', (device, error) => {
+    logger.error({ device: device.id, code: error.code }, `${device.id} fault: ${error.message}`);
+    audit?.record('device.fault', { device: device.id, code: error.code });
+  });
   manager.on('all-ready', () => logger.info({ devices: manager.devices.length }, `all ${manager.devices.length} devices ready`));
   for (const device of manager.devices) describeClassEvents(device, logger);
 }

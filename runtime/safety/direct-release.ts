@@ -23,7 +23,7 @@ export async function releaseDoorsDirectly(
   reason: string,
 ): Promise<DirectReleaseResult[]> {
   const { config } = loaded;
-  const audit = new AuditLog(join(config.stateDir, 'audit.log'), clock, logger);
+  const audit = new AuditLog(join(config.stateDir, 'audit.log'), clock, logger, config.audit);
   const doors = loaded.devices.filter(({ driver }) => driver.deviceClass === 'door-lock');
   const results = await Promise.all(
     doors.map(async ({ entry, driver, props }): Promise<DirectReleaseResult> => {

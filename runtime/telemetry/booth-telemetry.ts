@@ -11,6 +11,7 @@ import type { AnyDevice, Clock, DeviceError, TimerHandle } from '../../hal/index
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import type { EdgeModel } from '../../protocols/sparkplug/metric-model.ts';
 import type { MetricValue } from '../../protocols/sparkplug/payload.ts';
+import type { AuditSummary } from '../audit/audit-log.ts';
 import type { DeviceManager } from '../devices/device-manager.ts';
 import type { DoorGuard } from '../safety/door-guard.ts';
 import { classMetrics, COMMON_DEVICE_METRICS, SENSOR_METRIC } from './device-metrics.ts';
@@ -34,7 +35,22 @@ export interface BoothTelemetryOptions {
   logger: { warn(object: object, message?: string): void };
   /** Outbox figures, when the booth has a capture path. */
   outbox?: () => { depth: number; bytes: number; oldestAt?: number; overdue: number; full: boolean };
+  /** The audit log's summary: counts, the last event's name and the chain head, no field values. */
+  audit?: () => AuditSummary;
 }
+
+/**
+ * The audit chain as central sees it. `Audit/Seq` and `Audit/Head Hash` are the chain's head:
+ * kept centrally, they let `boothctl audit verify --expect SEQ:HASH` prove the booth's chain was
+ * not rolled back or rewritten since. `Audit/Chain OK` stays null until the start-up self-check ends.
+ */
+const AUDIT_METRICS: ReadonlyArray<[string, number, MetricValue | null]> = [
+  ['Audit/Records', DataType.UInt64, 0n],
+  ['Audit/Last Event', DataType.String, ''],
+  ['Audit/Chain OK', DataType.Boolean, null],
+  ['Audit/Seq', DataType.UInt64, 0n],
+  ['Audit/Head Hash', DataType.String, ''],
+];
 
 const OUTBOX_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
   ['Outbox/Depth', DataType.UInt32, 0],
@@ -55,6 +71,8 @@ const NODE_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
   ['Safety/Fire Alarm', DataType.Boolean, false],
   ['Commands/Executed', DataType.UInt64, 0n],
   ['Commands/Rejected', DataType.UInt64, 0n],
+  // The outcome of the last NCMD (devices have their own), e.g. a refused unsigned Reboot.
+  ['Command/Last Result', DataType.String, ''],
   ['Errors/Bad Messages', DataType.UInt64, 0n],
   ['Store/Pending', DataType.UInt32, 0],
   ['Store/Dropped', DataType.UInt64, 0n],
@@ -75,6 +93,7 @@ export class BoothTelemetry {
     const now = clock.now();
     for (const [name, datatype, initial] of NODE_METRICS) model.node.define(name, datatype, initial, now);
     if (options.outbox) for (const [name, datatype, initial] of OUTBOX_METRICS) model.node.define(name, datatype, initial, now);
+    if (options.audit) for (const [name, datatype, initial] of AUDIT_METRICS) model.node.define(name, datatype, initial, now);
     for (const device of devices.devices) {
       const metrics = model.defineDevice(device.id);
       for (const spec of [...COMMON_DEVICE_METRICS, ...classMetrics(device)]) {
@@ -97,15 +116,16 @@ export class BoothTelemetry {
     this.#lag.disable();
   }
 
-  /** Records the outcome of a remote command on the device it targeted. */
+  /** Records the outcome of a remote command on the device it targeted, or on the node for NCMD. */
   reportCommandResult(device: string | undefined, result: string): void {
     if (device) this.set(device, 'Command/Last Result', result);
+    else this.#options.model.setNodeMetric('Command/Last Result', result, this.#options.clock.now());
   }
 
   private sample(): void {
     const { model, clock, counters, door, devices, stateDir, sampleMs } = this.#options;
     const now = clock.now();
-    const node = (name: string, value: MetricValue) => {
+    const node = (name: string, value: MetricValue | null) => {
       try {
         model.setNodeMetric(name, value, now);
       } catch (error) {
@@ -137,6 +157,14 @@ export class BoothTelemetry {
       node('Outbox/Oldest Age s', BigInt(outbox.oldestAt === undefined ? 0 : Math.floor((now - outbox.oldestAt) / 1000)));
       node('Outbox/Overdue', outbox.overdue);
       node('Outbox/Full', outbox.full);
+    }
+    const audit = this.#options.audit?.();
+    if (audit) {
+      node('Audit/Records', BigInt(audit.records));
+      node('Audit/Last Event', audit.lastEvent ?? '');
+      node('Audit/Chain OK', audit.chainOk ?? null);
+      node('Audit/Seq', BigInt(audit.head.seq));
+      node('Audit/Head Hash', audit.head.seq === 0 ? '' : audit.head.hash);
     }
     this.#sampler = clock.setTimeout(() => this.sample(), sampleMs);
   }

@@ -11,6 +11,7 @@ import type { CommandSpec } from '../command.ts';
 import { EXIT } from '../command.ts';
 import type { CliContext } from '../context.ts';
 import { DaemonDown } from '../daemon-link.ts';
+import { readChainTail } from '../../audit/audit-files.ts';
 import { withOfflineOutbox } from '../offline-facts.ts';
 import { redactConfig } from '../redact-config.ts';
 import { tarGz, type ArchiveEntry } from '../tar-archive.ts';
@@ -64,9 +65,10 @@ Default FILE: boothctl-bundle-<booth>-<time>.tar.gz in the current folder.`,
     } catch (error) {
       notes.push(`manifest does not load: ${(error as Error).message}`);
     }
-    if (stateDir && existsSync(join(stateDir, 'audit.log'))) {
-      const lines = readFileSync(join(stateDir, 'audit.log'), 'utf8').split('\n').filter((line) => line !== '');
-      add('audit-tail.jsonl', `${lines.slice(-AUDIT_TAIL_LINES).join('\n')}\n`);
+    if (stateDir) {
+      // The end of the audit chain, across its rotated files, read backwards (never whole).
+      const lines = readChainTail(join(stateDir, 'audit.log'), AUDIT_TAIL_LINES).map((line) => line.text);
+      if (lines.length > 0) add('audit-tail.jsonl', `${lines.join('\n')}\n`);
     }
     add('versions.json', json(versions(daemon?.version)));
     add('README.txt', readme(boothId, now, notes));

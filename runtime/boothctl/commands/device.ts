@@ -4,7 +4,11 @@
  * lock file. A test capture goes only to the file the technician names, never to the outbox.
  */
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../../hal/clock.ts';
 import type { AnyDevice } from '../../../hal/index.ts';
+import { AuditLog } from '../../audit/audit-log.ts';
+import { createLogger } from '../../logging/logger.ts';
 import { actionsOf, runDeviceAction, type ActionResult } from '../../devices/device-actions.ts';
 import { actionResultToWire, unknownDevice } from '../../control/technician-commands.ts';
 import type { CommandSpec, OptionValues } from '../command.ts';
@@ -89,12 +93,19 @@ async function directly(context: CliContext, id: string, action: string | undefi
     throw new UsageError(`--hold must be 1..${maxHold} seconds (the manifest's door.maxLockSeconds)`);
   }
   const direct = await openDirect(loaded, `boothctl device ${id} ${action}`, [id]);
+  let audit: AuditLog | undefined;
   try {
     const device = direct.devices[0] as AnyDevice | undefined;
     if (!device) throw direct.failed[0]?.error ?? new Error(`${id} did not open`);
-    const result: ActionResult = await runDeviceAction(device, action, args, { holdMs: holdSeconds * 1000 });
+    if (device.deviceClass === 'door-lock') {
+      // Without boothd's door guard the door transitions are audited here (only failures reach stderr).
+      const logger = createLogger({ level: 'warn', pretty: false, destination: process.stderr });
+      audit = new AuditLog(join(loaded.config.stateDir, 'audit.log'), systemClock, logger, loaded.config.audit);
+    }
+    const result: ActionResult = await runDeviceAction(device, action, args, { holdMs: holdSeconds * 1000, ...(audit ? { audit } : {}) });
     return actionResultToWire(result) as unknown as WireResult;
   } finally {
+    audit?.close();
     await direct.close();
   }
 }
