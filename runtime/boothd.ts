@@ -24,6 +24,7 @@ import { RecentLogs } from './logging/recent-logs.ts';
 import { registerTechnicianCommands } from './control/technician-commands.ts';
 import { readFileSync } from 'node:fs';
 import { installProcessGuard } from './safety/process-guard.ts';
+import { SystemdService } from './systemd/service.ts';
 
 const USAGE = `usage: boothd --config <file> [--demo]
        boothd --check-config <file>
@@ -94,6 +95,8 @@ async function main(): Promise<number> {
     process.stderr.write(`boothd: cannot start: ${(error as Error).message}\n`);
     return EXIT_CONFIG;
   }
+  // Type=notify: READY after start, the watchdog while healthy, STOPPING on the way out.
+  const systemd = new SystemdService(booth, { env: process.env, pid: process.pid, logger: logger.child({ component: 'systemd' }) });
   const serials = new Map<string, string>();
   booth.devices.on('ready', (device, info) => serials.set(device.id, info.serial));
   const captures = booth.captures;
@@ -113,6 +116,7 @@ async function main(): Promise<number> {
   installProcessGuard(process, {
     releaseDoor: (reason) => booth.door.release(reason),
     shutdown: async (reason) => {
+      systemd.stopping(reason);
       await demo?.stop();
       // The demo's central side first: its MQTT clients talk to the broker inside the booth,
       // and an MQTT client ending after its broker has gone may wait for ever.
@@ -126,6 +130,7 @@ async function main(): Promise<number> {
 
   booth.on('restart-requested', (reason) => {
     logger.warn({ reason }, `restart requested: ${reason}`);
+    systemd.stopping(`restart requested: ${reason}`);
     void booth.shutdown(reason).finally(() => process.exit(EXIT_RESTART));
   });
 
@@ -142,6 +147,15 @@ async function main(): Promise<number> {
         return captures.submit(syntheticPackage({ boothId: loaded.config.booth.id, now: Date.now(), captures: count, captureBytes: bytes }));
       });
     }
+    booth.control.register('sim.block-loop', 'block the event loop for {ms} (the systemd watchdog test); STATUS marks start and end', (args) => {
+      const ms = Number(args.ms ?? 1000);
+      if (!Number.isInteger(ms) || ms < 1 || ms > 60_000) throw new Error('args.ms must be an integer 1..60000');
+      systemd.status(`sim: event loop blocked for ${ms} ms`);
+      // Atomics.wait parks the main thread like a hung handler would: no timer, no I/O runs.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      systemd.status('sim: event loop free again');
+      return { blockedMs: ms };
+    });
     booth.control.register('sim.crash', 'throw an uncaught exception inside boothd', () => {
       setImmediate(() => {
         throw new Error('injected crash (sim.crash)');
@@ -151,6 +165,7 @@ async function main(): Promise<number> {
 
   logger.info({ config: file, stateDir: loaded.config.stateDir, processId: process.pid }, `boothd starting booth ${loaded.config.booth.id}`);
   await booth.start();
+  systemd.ready();
   logger.info({ socket: booth.control.path, broker: booth.brokerUrl }, 'boothd running; Ctrl-C stops it and releases the door');
   if (demo) {
     const centralLog = logger.child({ component: 'central' });
