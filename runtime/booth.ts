@@ -246,6 +246,17 @@ export class Booth extends EventEmitter<BoothEvents> {
     return { model, store, node, telemetry };
   }
 
+  /**
+   * The broker to connect to. Without one (the embedded broker did not start) this throws, so the
+   * supervisor retries the component with backoff — MQTT.js would otherwise quietly fall back to
+   * 127.0.0.1:1883 and publish to whatever listens there.
+   */
+  private requireBroker(): string {
+    const url = this.brokerUrl;
+    if (!url) throw new Error('no broker: mqtt.url is not set and the embedded broker is not running');
+    return url;
+  }
+
   private brokerComponent(): Component {
     return {
       name: 'broker',
@@ -268,7 +279,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       name: 'telemetry',
       start: async () => {
         telemetry.start();
-        node.start(this.brokerUrl!);
+        node.start(this.requireBroker());
       },
       stop: async () => {
         await node.stop();
@@ -281,7 +292,7 @@ export class Booth extends EventEmitter<BoothEvents> {
   private capturesComponent(): Component {
     return {
       name: 'captures',
-      start: async () => this.captures?.start(this.brokerUrl!),
+      start: async () => this.captures?.start(this.requireBroker()),
       stop: async () => this.captures?.stop(),
     };
   }

@@ -99,7 +99,8 @@ describe('boothd under systemd: sd_notify and the watchdog', () => {
 
     const ready = await listener.waitForField((field) => field === 'READY=1', 'READY=1');
     const unhealthy = await listener.waitForField((field) => field.startsWith('STATUS=unhealthy: '), 'the unhealthy status', ready);
-    assert.match(listener.fields[unhealthy]!, /^STATUS=unhealthy: component broker restarting since \S+, past the grace of 0\.5 s$/);
+    // Telemetry cannot start without its broker either (it must not fall back to MQTT.js's default 127.0.0.1:1883).
+    assert.match(listener.fields[unhealthy]!, /^STATUS=unhealthy: component broker restarting since \S+, past the grace of 0\.5 s; component telemetry restarting since \S+, past the grace of 0\.5 s$/);
     await run.waitForLine((line) => line.level === 50 && /no longer feeding the systemd watchdog/.test(line.msg), 'the unhealthy log line');
 
     // Ten ping intervals with the booth unhealthy, then free the port.
