@@ -130,6 +130,9 @@ export class Booth extends EventEmitter<BoothEvents> {
   async shutdown(reason: string): Promise<void> {
     await this.door.release(`shutdown: ${reason}`);
     await this.supervisor.stop();
+    // Closed here, not when the telemetry component stops: a component the supervisor restarts
+    // (e.g. while the broker is down) must find its store still open.
+    this.sparkplug.store.close();
     this.audit.record('boothd.stopped', { reason });
     this.audit.close();
   }
@@ -274,17 +277,17 @@ export class Booth extends EventEmitter<BoothEvents> {
   }
 
   private telemetryComponent(): Component {
-    const { node, telemetry, store } = this.sparkplug;
+    const { node, telemetry } = this.sparkplug;
     return {
       name: 'telemetry',
       start: async () => {
+        const brokerUrl = this.requireBroker(); // before anything starts, so a retry starts from clean
         telemetry.start();
-        node.start(this.requireBroker());
+        node.start(brokerUrl);
       },
       stop: async () => {
         await node.stop();
         telemetry.stop();
-        store.close();
       },
     };
   }

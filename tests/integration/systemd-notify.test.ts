@@ -109,11 +109,10 @@ describe('boothd under systemd: sd_notify and the watchdog', () => {
     blocker = undefined;
     const recovered = await listener.waitForField((field) => field.startsWith('STATUS=running booth notify-01'), 'the recovered status', unhealthy);
     assert.equal(count(listener.fields, WATCHDOG, unhealthy, recovered), 0, 'pinged while unhealthy');
-    assert.equal(
-      count(listener.fields, (field) => field.startsWith('STATUS='), unhealthy, recovered),
-      1,
-      'the unhealthy STATUS is said once, not at every tick',
-    );
+    // Said when the reason changes (the broker recovers first, then telemetry), never at every tick.
+    const statuses = listener.fields.slice(unhealthy, recovered).filter((field) => field.startsWith('STATUS='));
+    assert.ok(statuses.length >= 1 && statuses.length <= 2, statuses.join(' | '));
+    assert.equal(new Set(statuses).size, statuses.length, `a repeated STATUS: ${statuses.join(' | ')}`);
     await listener.waitUntil(() => count(listener!.fields, WATCHDOG, recovered) >= 3, 'pings to resume after recovery');
     run.child.kill('SIGTERM');
     assert.equal((await run.exited).code, 0);
