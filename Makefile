@@ -11,12 +11,13 @@ export PATH := $(TOOLS_NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 CONFIG ?= config/booth.sim.yaml
 TEST_FILES ?= tests/**/*.test.ts
 
-.PHONY: help run demo test typecheck unit bench deps node debs clean
+.PHONY: help run demo test typecheck unit bench deps node debs deb clean
 
 help:
 	@echo "make run    - install what is missing, start boothd on the simulated booth with a scripted visit"
 	@echo "make test   - install what is missing, type-check and run every test"
 	@echo "make bench  - run the benchmarks (writes bench/out/*.json, prints a table)"
+	@echo "make deb    - build the Debian package for the booth PC (var/deb/, docs/deploy.md)"
 
 node:
 	@scripts/ensure-node.sh
@@ -32,14 +33,18 @@ package-lock.json:
 
 # Debian packages the tests use as independent oracles and peers.
 debs:
-	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients tmux:tmux openssl:openssl
+	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients tmux:tmux openssl:openssl systemd-analyze:systemd dpkg-deb:dpkg
 
-run: deps var/keys/booth.key
+run: deps var/keys/booth.key var/keys/commands.pub
 	bin/boothd --config $(CONFIG) --demo
 
 # The simulated booth's capture keys (booth signing pair, central encryption pair).
 var/keys/booth.key:
 	node scripts/generate-keys.ts --out var/keys --booth booth --central central
+
+# The central command-signing pair: the booth trusts commands.pub; scripts/sign-command.ts signs with commands.key.
+var/keys/commands.pub:
+	node scripts/generate-keys.ts --out var/keys --commands commands
 
 typecheck: deps
 	tsc --noEmit -p tsconfig.json
@@ -54,6 +59,10 @@ bench: deps debs bench/baselines/node_modules/.installed
 bench/baselines/node_modules/.installed: bench/baselines/package.json bench/baselines/package-lock.json
 	npm ci --prefix bench/baselines --no-audit --no-fund --loglevel=error
 	@touch $@
+
+# The Debian package for the booth PC (docs/deploy.md): var/deb/booth-runtime_<version>_amd64.deb
+deb: deps
+	scripts/build-deb.sh var/deb
 
 clean:
 	rm -rf node_modules .tools var bench/out
