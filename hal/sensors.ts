@@ -5,6 +5,12 @@
  */
 import type { Device, IoOptions } from './device.ts';
 
+/**
+ * One reading of every input. A device has only the inputs its `capabilities` list names: an
+ * input it lacks reads `false` (binary) or `NaN` (temperature and humidity without `climate`)
+ * and never emits an event, so a consumer that must know — "is someone in the booth?" — checks
+ * the capability before trusting a `false`.
+ */
 export interface SensorSnapshot {
   occupied: boolean;
   doorOpen: boolean;

@@ -16,7 +16,7 @@ import type {
   SignaturePadEvents,
 } from '../../hal/signature-pad.ts';
 import { mulberry32 } from '../imaging/random.ts';
-import { renderStrokes } from './signature-render.ts';
+import { renderSignature } from '../../protocols/imaging/signature-image.ts';
 import { SimDevice } from './sim-device.ts';
 
 export const simSignaturePadProps = z
@@ -71,7 +71,7 @@ export class SimSignaturePad extends SimDevice<SignaturePadEvents, SignaturePadC
           if (button === 'clear') continue; // the pad already wiped its strokes when pressed
           if (this.#samples.length === 0) continue; // OK on an empty pad is ignored, as the real pad does
           const samples = this.#samples;
-          return { samples, png: renderStrokes(samples, this.size), width: this.size.width, height: this.size.height };
+          return { samples, png: renderSignature(samples, this.size), width: this.size.width, height: this.size.height };
         }
       } finally {
         this.#prompt = undefined;

@@ -46,7 +46,9 @@ export class PtyPair {
     const exited = new Promise<void>((resolve) => socat.once('exit', () => resolve()));
     socat.kill('SIGKILL');
     await exited;
-    // socat removes its links on a clean exit only.
+    // socat removes its links on a clean exit only. A replug while this one was exiting has made
+    // new links under the same names: those stay.
+    if (this.#socat !== undefined) return;
     rmSync(this.driverPath, { force: true });
     rmSync(this.devicePath, { force: true });
   }

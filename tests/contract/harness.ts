@@ -8,10 +8,10 @@ import type { AnyDevice, DeviceErrorCode, IoOptions } from '../../hal/index.ts';
 
 /** Hardware misbehaviour every implementation must let a test cause. */
 export interface CommonHooks {
-  /** Pull the cable / close the transport from the hardware side. */
-  unplug(): void;
-  /** Plug it back in (the device is then re-opened by the caller). */
-  replug(): void;
+  /** Pull the cable / close the transport from the hardware side (a wire twin may resolve once it is out). */
+  unplug(): void | Promise<void>;
+  /** Plug it back in (the device is then re-opened by the caller, after a returned promise resolves). */
+  replug(): void | Promise<void>;
   /** The next command gets no answer at all. */
   hangNextCommand(): void;
   /** The next command fails on the hardware side with this code. */

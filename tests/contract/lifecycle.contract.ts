@@ -88,14 +88,14 @@ export function lifecycleContract<D extends AnyDevice, H>(name: string, factory:
       const countLost = () => void (lostCount += 1);
       emitter.on('lost', countLost);
       const lost = nextEvent<[Error]>(emitter, 'lost', 2000);
-      harness.hooks.unplug();
+      await harness.hooks.unplug();
       const [error] = await lost;
       assert.ok(isDeviceError(error, 'ENODEV'));
       assert.equal(harness.device.state, 'lost');
       await assert.rejects(probe(harness.device, { timeoutMs: 500 }), (e) => isDeviceError(e, 'ENODEV'));
       assert.equal((await harness.device.health()).ok, false);
       await assert.rejects(harness.device.open({ timeoutMs: 300 }), (e) => isDeviceError(e, 'ENODEV') || isDeviceError(e, 'ETIMEDOUT'));
-      harness.hooks.replug();
+      await harness.hooks.replug();
       await harness.device.open({ timeoutMs: 5000 });
       assert.equal(harness.device.state, 'ready');
       await probe(harness.device, { timeoutMs: 5000 });
