@@ -86,6 +86,7 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   #seq = 0;
   #attempt = 0;
   #hostOnline = false;
+  #lastBdSeq: number | undefined;
   #hostTimestamp = -Infinity;
   #retry: TimerHandle | undefined;
   #flushTimer: TimerHandle | undefined;
@@ -167,10 +168,25 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     return { done: true };
   }
 
+  /**
+   * The next session's bdSeq, kept in the store so it survives restarts. When the store cannot
+   * write (a full disk) the session still starts, with the next number counted in memory: a
+   * booth that stops publishing because its disk is full would hide the very fault to report.
+   */
+  private nextBdSeq(): number {
+    try {
+      this.#lastBdSeq = this.#options.store.nextBdSeq();
+    } catch (error) {
+      this.#lastBdSeq = ((this.#lastBdSeq ?? -1) + 1) % 256;
+      this.#options.logger.warn({ err: error, bdSeq: this.#lastBdSeq }, `cannot persist bdSeq (${(error as Error).message}); using ${this.#lastBdSeq} from memory`);
+    }
+    return this.#lastBdSeq;
+  }
+
   private startSession(): void {
     const { clock, store, group, node, logger } = this.#options;
     const brokerUrl = this.#brokerUrl;
-    const bdSeq = store.nextBdSeq();
+    const bdSeq = this.nextBdSeq();
     const will = {
       topic: edgeTopic(group, 'NDEATH', node),
       payload: Buffer.from(encodePayload(deathPayload(bdSeq, clock.now()))),

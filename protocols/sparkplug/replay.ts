@@ -17,6 +17,8 @@ export interface ReplayTarget {
   warn(object: object, message: string): void;
 }
 
+const RETRY_AFTER_STORE_ERROR_MS = 5000;
+
 export class Replay {
   readonly #store: SessionStore;
   readonly #clock: Clock;
@@ -45,14 +47,22 @@ export class Replay {
   private replayOne(): void {
     this.#timer = undefined;
     if (!this.#target.born()) return;
-    const [message] = this.#store.peek(1, this.#clock.now());
-    if (!message) return;
-    if (message.device !== undefined && !this.#target.deviceOnline(message.device)) {
-      this.#target.warn({ device: message.device }, `dropping stored DDATA for ${message.device}: the device is not online`);
-    } else {
-      this.#target.send(message.device === undefined ? 'NDATA' : 'DDATA', message.device, historicalCopy(message.payload));
+    try {
+      const [message] = this.#store.peek(1, this.#clock.now());
+      if (!message) return;
+      if (message.device !== undefined && !this.#target.deviceOnline(message.device)) {
+        this.#target.warn({ device: message.device }, `dropping stored DDATA for ${message.device}: the device is not online`);
+      } else {
+        this.#target.send(message.device === undefined ? 'NDATA' : 'DDATA', message.device, historicalCopy(message.payload));
+      }
+      this.#store.remove(message.id);
+    } catch (error) {
+      // A full or failing disk (SQLITE_FULL even on DELETE): keep the stored data, try again later.
+      // A message sent but not yet removed goes again then — a duplicate, never a loss.
+      this.#target.warn({ err: error }, `store-and-forward replay paused: ${(error as Error).message}; retrying in ${RETRY_AFTER_STORE_ERROR_MS / 1000} s`);
+      this.start(RETRY_AFTER_STORE_ERROR_MS);
+      return;
     }
-    this.#store.remove(message.id);
     this.start(this.#intervalMs);
   }
 }

@@ -186,7 +186,8 @@ const SENSORS: Specs<Extract<AnyDevice, { deviceClass: 'sensors' }>> = {
     run: async (sensors, _args, context) => {
       const snapshot = await sensors.read({ timeoutMs: context.timeoutMs ?? 2000 });
       const text = Object.entries(snapshot).map(([name, value]) => `${name}=${String(value)}`).join(' ');
-      return { summary: text, data: { ...snapshot } };
+      // An input the device lacks reads false: the capabilities say which readings mean anything.
+      return { summary: text, data: { ...snapshot, capabilities: [...sensors.capabilities] } };
     },
   },
 };

@@ -253,7 +253,7 @@ describe('boothctl doctor against a real boothd', () => {
       const running = await doctor(booth.configFile);
 
       assert.equal(running.code, 1, explain(running));
-      assert.equal(running.report.mode, 'daemon');
+      assert.equal(running.report.mode, 'daemon', `${explain(running)}\nboothd: ${boothd.lines.slice(-15).map((line) => JSON.stringify(line)).join('\n')}`);
       const disk = check(running, 'disk');
       assert.equal(disk.verdict, 'fail', explain(running));
       assert.match(disk.detail, /ENOSPC/);
@@ -310,6 +310,32 @@ describe('boothctl doctor against a real boothd', () => {
     const online = await doctor(absent.configFile);
     assert.equal(check(online, 'primary host').verdict, 'pass', explain(online));
     assert.match(check(online, 'primary host').detail, /central-sim online/);
+  });
+
+  it('never cycles the lock with someone inside, nor when no occupancy sensor can say the booth is empty', async () => {
+    const booth = sandbox((stateDir) => BOOTH_YAML(stateDir));
+    const run = await booth.startRunning();
+    assert.equal((await run.control('sim.occupancy', { occupied: true })).ok, true);
+    const inside = await doctor(booth.configFile);
+    assert.equal(check(inside, 'door door').verdict, 'skip', explain(inside));
+    assert.match(check(inside, 'door door').detail, /someone is in the booth/);
+    assert.equal(booth.physicalBolt(), 'unlocked');
+    assert.ok(!booth.audit().some((entry) => entry.event === 'door.locked'), 'the lock was never engaged');
+
+    const blind = sandbox(
+      (stateDir) => `
+booth: { id: doc-02, group: tests }
+stateDir: ${stateDir}
+mqtt: { embeddedBroker: { port: 0 } }
+devices:
+  - { id: door, compatible: "sim,door-lock", props: { latencyMs: 10 } }
+`,
+    );
+    await blind.startRunning();
+    const unknown = await doctor(blind.configFile);
+    assert.equal(check(unknown, 'door door').verdict, 'warn', explain(unknown));
+    assert.match(check(unknown, 'door door').detail, /no occupancy sensor answers/);
+    assert.ok(!blind.audit().some((entry) => entry.event === 'door.locked'));
   });
 
   it('with boothd never started, runs in direct mode, passes the devices and leaves no lock file', async () => {

@@ -72,11 +72,11 @@ export async function planChecks(environment: DoctorEnvironment): Promise<Doctor
   });
   const answering = new Set(rows.filter((row) => row.ok && row.state === 'ready').map((row) => row.id));
   for (const row of rows) checks.push({ name: `device ${row.id}`, run: async () => deviceFinding(row) });
-  const sensors = rows.find((row) => row.deviceClass === 'sensors');
+  const sensors = rows.filter((row) => row.deviceClass === 'sensors' && answering.has(row.id)).map((row) => row.id);
   for (const row of rows) {
     const ready = answering.has(row.id);
     const gone = async () => skip(`${row.id} does not answer (see "device ${row.id}")`);
-    if (row.deviceClass === 'door-lock') checks.push({ name: `door ${row.id}`, run: ready ? () => doorCycle(access, row.id, sensors && answering.has(sensors.id) ? sensors.id : undefined) : gone });
+    if (row.deviceClass === 'door-lock') checks.push({ name: `door ${row.id}`, run: ready ? () => doorCycle(access, row.id, sensors) : gone });
     if (row.deviceClass === 'lighting') checks.push({ name: `lighting ${row.id}`, run: ready ? () => lightingEcho(access, row.id) : gone });
     if (row.deviceClass === 'signature-pad') checks.push({ name: `signature pad ${row.id}`, run: ready ? () => padEcho(access, row.id) : gone });
     if (!environment.captures) continue;
@@ -101,11 +101,18 @@ function deviceFinding(row: DeviceRow): Finding {
   return fail(`${row.id} does not answer: ${error}`, fix);
 }
 
-async function doorCycle(access: BoothAccess, doorId: string, sensorsId: string | undefined): Promise<Finding> {
-  if (sensorsId) {
-    const sensors = await access.action(sensorsId, 'read').catch(() => undefined);
-    if (sensors?.data?.occupied === true) return skip('someone is in the booth: the lock is not cycled with a person inside');
+async function doorCycle(access: BoothAccess, doorId: string, sensorIds: readonly string[]): Promise<Finding> {
+  // Only a device with an occupancy input can say the booth is empty (an environment sensor reads
+  // "occupied: false" because it has no such input). Without one, the lock is not cycled.
+  let knowsOccupancy = false;
+  for (const sensorsId of sensorIds) {
+    const reading = await access.action(sensorsId, 'read').catch(() => undefined);
+    const capabilities = (reading?.data?.capabilities ?? []) as string[];
+    if (!capabilities.includes('occupancy')) continue;
+    knowsOccupancy = true;
+    if (reading?.data?.occupied === true) return skip('someone is in the booth: the lock is not cycled with a person inside');
   }
+  if (!knowsOccupancy) return warn('no occupancy sensor answers, so nobody can say the booth is empty: lock not cycled', 'check the occupancy sensor (boothctl status), then run boothctl doctor again');
   const before = await access.action(doorId, 'status').catch((error: Error) => error);
   if (before instanceof Error) return fail(`${doorId}: status: ${before.message}`, `boothctl device ${doorId} reset`);
   if (before.data?.contact === 'open') return warn('the door is open, so the bolt cannot engage: lock not cycled', 'close the door and run boothctl doctor again');
