@@ -11,7 +11,7 @@ export PATH := $(TOOLS_NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 CONFIG ?= config/booth.sim.yaml
 TEST_FILES ?= tests/**/*.test.ts
 
-.PHONY: help run demo test typecheck unit bench deps node debs deb clean
+.PHONY: help run demo test typecheck unit bench deps node debs deb sdk clean
 
 help:
 	@echo "make run    - install what is missing, start boothd on the simulated booth with a scripted visit"
@@ -35,7 +35,7 @@ package-lock.json:
 debs:
 	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients tmux:tmux openssl:openssl systemd-analyze:systemd dpkg-deb:dpkg
 
-run: deps var/keys/booth.key var/keys/commands.pub
+run: deps sdk var/keys/booth.key var/keys/commands.pub
 	bin/boothd --config $(CONFIG) --demo
 
 # The simulated booth's capture keys (booth signing pair, central encryption pair).
@@ -49,10 +49,10 @@ var/keys/commands.pub:
 typecheck: deps
 	tsc --noEmit -p tsconfig.json
 
-test: deps debs typecheck
+test: deps debs sdk typecheck
 	node --test --test-concurrency=2 --test-timeout=120000 "$(TEST_FILES)"
 
-bench: deps debs bench/baselines/node_modules/.installed
+bench: deps debs sdk bench/baselines/node_modules/.installed
 	node bench/run.ts
 
 # Third-party clients measured as baselines only (never imported by the product).
@@ -64,5 +64,22 @@ bench/baselines/node_modules/.installed: bench/baselines/package.json bench/base
 deb: deps
 	scripts/build-deb.sh var/deb
 
+# The simulated vendor SDK (simulator/sdk/): the shared library the biosdk,* drivers load through
+# koffi, and the C program the "sdk" benchmark compares them with. gcc (and libc headers) when missing.
+SDK_BUILD := build/sdk
+SDK_LIB := $(SDK_BUILD)/libbooth_bio_sdk.so
+SDK_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -pthread
+
+sdk: $(SDK_LIB) $(SDK_BUILD)/bio-sdk-bench
+
+$(SDK_LIB): $(filter-out simulator/sdk/bench_capture.c,$(wildcard simulator/sdk/*.c)) $(wildcard simulator/sdk/*.h)
+	@scripts/ensure-debs.sh gcc:gcc gcc:libc6-dev
+	@mkdir -p $(SDK_BUILD)
+	gcc $(SDK_CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-soname,libbooth_bio_sdk.so -o $@.tmp $(filter %.c,$^) -lm
+	@mv -f $@.tmp $@
+
+$(SDK_BUILD)/bio-sdk-bench: simulator/sdk/bench_capture.c $(SDK_LIB)
+	gcc $(SDK_CFLAGS) -o $@ $< -L$(SDK_BUILD) -lbooth_bio_sdk -Wl,-rpath,'$$ORIGIN'
+
 clean:
-	rm -rf node_modules .tools var bench/out
+	rm -rf node_modules .tools var bench/out build

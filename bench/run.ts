@@ -1,7 +1,7 @@
 /**
  * `make bench`: runs every benchmark with its baseline in the same run, prints tables and
  * writes bench/out/results.json. Record the numbers in bench/RESULTS.md by hand, with the date.
- * Environment: BENCH_ONLY=startup|sparkplug|captures, BENCH_BACKLOG_MIB (default 1024), BENCH_RUNS (start-up runs, default 15),
+ * Environment: BENCH_ONLY=startup|sparkplug|captures|sdk|firmata, BENCH_SDK_CAPTURES (per way and round, default 500), BENCH_FIRMATA_PRESSES (default 200), BENCH_BACKLOG_MIB (default 1024), BENCH_RUNS (start-up runs, default 15),
  * BENCH_IDLE_SECONDS (default 60), BENCH_MESSAGES (throughput messages per run, default 50000).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,8 @@ import { throughputRound, type ThroughputRun } from './sparkplug-throughput.ts';
 import { measureIdleMemory, measureStartup } from './startup.ts';
 import { measureCaptureUpload } from './capture-upload.ts';
 import { measureOutboxStorage } from './outbox-storage.ts';
+import { measureSdkCapture } from './sdk-capture.ts';
+import { measureFirmataExitLatency } from './firmata-latency.ts';
 
 const only = process.env.BENCH_ONLY;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
@@ -100,6 +102,44 @@ if (!only || only === 'captures') {
   } finally {
     await broker.stop();
   }
+}
+
+if (!only || only === 'sdk') {
+  const captures = Number(process.env.BENCH_SDK_CAPTURES ?? 500);
+  process.stdout.write(`\nmeasuring SDK slap capture (1600x1500) through FFI vs C, ${captures} captures per way, 3 rounds, zero simulated latency ...\n`);
+  const sdk = await measureSdkCapture(captures);
+  results.sdk = sdk;
+  const row = (name: string, times: { meanUs: number; p50Us: number; p99Us: number; loopUs?: number }): [string, string, string, string] => [
+    `${name}: µs per capture p50 / mean / p99 (event loop)`,
+    `${times.p50Us} / ${times.meanUs} / ${times.p99Us}${times.loopUs === undefined ? '' : ` (${times.loopUs})`}`,
+    `C p50 ${sdk.c.p50Us} µs; overhead p50 ${(times.p50Us - sdk.c.p50Us).toFixed(1)} µs`,
+    ratio(times.p50Us, sdk.c.p50Us),
+  ];
+  table([
+    row('C, one reused buffer (bio-sdk-bench)', sdk.c),
+    row('C, malloc per capture', sdk.cFresh),
+    row('koffi sync call on the event loop', sdk.koffiSync),
+    row('koffi .async call (pool thread)', sdk.koffiAsync),
+    row('biosdk,fingerprint captureSlap (driver)', sdk.driver),
+  ]);
+}
+
+if (!only || only === 'firmata') {
+  const presses = Number(process.env.BENCH_FIRMATA_PRESSES ?? 200);
+  process.stdout.write(`\nmeasuring Firmata exit button → relay released on the board twin (PTY), ${presses} presses per series ...\n`);
+  const firmata = await measureFirmataExitLatency(presses);
+  results.firmata = firmata;
+  const row = (name: string, series: { p50Ms: number; p99Ms: number; maxMs: number; meanMs: number }): [string, string, string, string] => [
+    `${name}: p50 / p99 (max, mean)`,
+    `${series.p50Ms} / ${series.p99Ms} ms (${series.maxMs}, ${series.meanMs})`,
+    `firmata-io echo p50 / p99: ${firmata.firmataIo.p50Ms} / ${firmata.firmataIo.p99Ms} ms`,
+    ratio(series.p99Ms, firmata.firmataIo.p99Ms),
+  ];
+  table([
+    row('exit button → relay released, real boothd (door guard path)', firmata.boothd),
+    row('exit button → relay released, drivers in-process (no boothd)', firmata.driver),
+    row('input report → SET_DIGITAL_PIN_VALUE, bare firmata-io', firmata.firmataIo),
+  ]);
 }
 
 const outDir = join(import.meta.dirname, 'out');
