@@ -29,7 +29,7 @@ async function padHarness(): Promise<Harness<SignaturePad, SignaturePadHooks>> {
   return { device, hooks: twin, cleanup: () => twin.close() };
 }
 
-/** The env sensor has climate and UPS only; the contract skips what needs the other inputs. */
+/** The env sensor has climate and UPS only; the contract leaves out what needs the other inputs. */
 const absent = (input: string) => () => {
   throw new Error(`the env sensor has no ${input} input`);
 };
@@ -60,4 +60,4 @@ async function envHarness(): Promise<Harness<Sensors, SensorsHooks>> {
 }
 
 signaturePadContract('booth,serial-signature-pad', padHarness);
-sensorsContract('booth,serial-env-sensor', envHarness);
+sensorsContract('booth,serial-env-sensor', envHarness, ['climate', 'ups']);
