@@ -32,3 +32,18 @@ export class DeviceError extends Error {
 export function isDeviceError(value: unknown, code?: DeviceErrorCode): value is DeviceError {
   return value instanceof DeviceError && (code === undefined || value.code === code);
 }
+
+/**
+ * A failure below a device (a board link, a serial line, a vendor SDK) that already knows the HAL
+ * code it becomes; the device that meets it rethrows it as its own DeviceError, naming itself and
+ * the operation. Drivers subclass it to say where it came from.
+ */
+export class TransportError extends Error {
+  readonly code: DeviceErrorCode;
+
+  constructor(code: DeviceErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}

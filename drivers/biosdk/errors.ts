@@ -2,7 +2,7 @@
  * BioSDK status codes → HAL error codes, shared by the `biosdk,*` drivers (each driver's own
  * errors.ts adds what is specific to its operations).
  */
-import type { DeviceErrorCode } from '../../hal/errors.ts';
+import { TransportError, type DeviceErrorCode } from '../../hal/errors.ts';
 import { BioStatus } from './protocol.ts';
 
 const NAMES = new Map<number, string>([
@@ -54,12 +54,4 @@ export function meansDeviceGone(status: number): boolean {
 }
 
 /** A failure while loading or initialising the SDK, with the HAL code it should surface as. */
-export class BioSdkLoadError extends Error {
-  readonly code: DeviceErrorCode;
-
-  constructor(code: DeviceErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'BioSdkLoadError';
-    this.code = code;
-  }
-}
+export class BioSdkLoadError extends TransportError {}

@@ -17,6 +17,7 @@
 import { DeviceCore, type DeviceContext } from '../../hal/device-core.ts';
 import type { DeviceInfo, HealthReport } from '../../hal/device.ts';
 import { isDeviceError, type DeviceError } from '../../hal/errors.ts';
+import { raceAbort } from '../../hal/race-abort.ts';
 import type { RawFrame } from './binding.ts';
 import { BioSdkLoadError, halCodeForStatus, meansDeviceGone, statusName } from './errors.ts';
 import { acquireBioSdk, type BioSdkLease } from './library.ts';
@@ -88,7 +89,7 @@ export abstract class BioSdkDevice<Own extends Record<keyof Own, unknown[]>, Cap
 
     const list = new Uint8Array(DEVICE_INFO_BYTES * ENUMERATE_CAPACITY);
     const count = new Int32Array(1);
-    const listed = await this.#untilAborted(lease.sdk.enumerate(list, ENUMERATE_CAPACITY, count), signal);
+    const listed = await raceAbort(lease.sdk.enumerate(list, ENUMERATE_CAPACITY, count), signal);
     if (listed !== BioStatus.OK) throw this.#statusError('open', listed, 0);
     const devices = this.#decode('open', () => decodeDeviceList(list, count[0]!));
     const { kind, serial } = this.#options;
@@ -104,7 +105,7 @@ export abstract class BioSdkDevice<Own extends Record<keyof Own, unknown[]>, Cap
     this.#track(opening.then(async (status) => {
       if (status === BioStatus.OK && signal.aborted) await lease.sdk.close(handleOut[0]!);
     }));
-    const opened = await this.#untilAborted(opening, signal);
+    const opened = await raceAbort(opening, signal);
     if (opened !== BioStatus.OK) throw this.#statusError('open', opened, 0);
     const handle = handleOut[0]!;
     this.#handle = handle;
@@ -172,7 +173,7 @@ export abstract class BioSdkDevice<Own extends Record<keyof Own, unknown[]>, Cap
     const pending = start(lease, handle);
     let status: number;
     try {
-      status = await this.#untilAborted(pending, signal);
+      status = await raceAbort(pending, signal);
     } catch (reason) {
       // Lost or closed (ENODEV): bio_close ends the call. Timed out or aborted by the caller
       // (whatever the abort reason is): cancel it, and reset if it was hung.
@@ -218,7 +219,7 @@ export abstract class BioSdkDevice<Own extends Record<keyof Own, unknown[]>, Cap
     // A lease granted after the caller gave up is given back at once.
     this.#track(acquiring.then((lease) => (signal.aborted ? lease.release() : undefined), () => undefined));
     try {
-      return await this.#untilAborted(acquiring, signal);
+      return await raceAbort(acquiring, signal);
     } catch (error) {
       if (error instanceof BioSdkLoadError) throw this.error(error.code, 'open', error.message, error);
       throw error;
@@ -284,27 +285,9 @@ export abstract class BioSdkDevice<Own extends Record<keyof Own, unknown[]>, Cap
   }
 
   async #waitSettled(signal: AbortSignal): Promise<void> {
-    while (this.#settling) await this.#untilAborted(this.#settling, signal);
+    while (this.#settling) await raceAbort(this.#settling, signal);
   }
 
-  /** `promise`, or the signal's reason as soon as it aborts. */
-  #untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      promise.then(
-        (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
-  }
 
   /**
    * `bio_cancel` until the call returns or `graceMs` passes. Re-issued every few milliseconds:

@@ -3,17 +3,9 @@
  * and the operation). serialport reports open failures as plain messages without an errno, so
  * they are classified by their text.
  */
-import type { DeviceErrorCode } from '../../hal/errors.ts';
+import { TransportError, type DeviceErrorCode } from '../../hal/errors.ts';
 
-export class DmxLinkError extends Error {
-  readonly code: DeviceErrorCode;
-
-  constructor(code: DeviceErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'DmxLinkError';
-    this.code = code;
-  }
-}
+export class DmxLinkError extends TransportError {}
 
 /** Classifies a failure to open the serial port. */
 export function openFailure(path: string, error: unknown): DmxLinkError {

@@ -3,17 +3,9 @@
  * is a `BoardError` carrying its code; the device that met it rethrows it as its own
  * DeviceError (hal/errors.ts), so the message names the device and the operation.
  */
-import type { DeviceErrorCode } from '../../hal/errors.ts';
+import { TransportError, type DeviceErrorCode } from '../../hal/errors.ts';
 
-export class BoardError extends Error {
-  readonly code: DeviceErrorCode;
-
-  constructor(code: DeviceErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'BoardError';
-    this.code = code;
-  }
-}
+export class BoardError extends TransportError {}
 
 export function isBoardError(value: unknown): value is BoardError {
   return value instanceof BoardError;

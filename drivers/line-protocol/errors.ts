@@ -2,18 +2,10 @@
  * Errors of the serial line link before they reach a device: each carries the HAL code it
  * becomes (the device wraps it into a DeviceError naming itself and the operation).
  */
-import type { DeviceErrorCode } from '../../hal/errors.ts';
+import { TransportError, type DeviceErrorCode } from '../../hal/errors.ts';
 import type { ProtocolVersion } from './framing.ts';
 
-export class LineError extends Error {
-  readonly code: DeviceErrorCode;
-
-  constructor(code: DeviceErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LineError';
-    this.code = code;
-  }
-}
+export class LineError extends TransportError {}
 
 /** The `code=` of an `ERR` answer or a `FAULT` event, mapped to the HAL (the docs' table). */
 export const DEVICE_CODE_TO_HAL: Readonly<Record<string, DeviceErrorCode>> = {
