@@ -11,10 +11,11 @@ export PATH := $(TOOLS_NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 CONFIG ?= config/booth.sim.yaml
 TEST_FILES ?= tests/**/*.test.ts
 
-.PHONY: help run demo test typecheck unit bench deps node debs deb sdk clean
+.PHONY: help run run-wire demo test typecheck unit bench deps node debs deb sdk clean
 
 help:
 	@echo "make run    - install what is missing, start boothd on the simulated booth with a scripted visit"
+	@echo "make run-wire - the same visit on the real drivers of config/booth.example.yaml against wire-level simulators"
 	@echo "make test   - install what is missing, type-check and run every test"
 	@echo "make bench  - run the benchmarks (writes bench/out/*.json, prints a table)"
 	@echo "make deb    - build the Debian package for the booth PC (var/deb/, docs/deploy.md)"
@@ -37,6 +38,13 @@ debs:
 
 run: deps sdk var/keys/booth.key var/keys/commands.pub
 	bin/boothd --config $(CONFIG) --demo
+
+# config/booth.example.yaml on its real drivers against the wire-level simulators (socat PTY pairs
+# with the Firmata board, pad, env sensor and DMX twins; the simulated vendor SDK): derived
+# manifest, state and PTYs in var/booth-wire/, the embedded broker on 18831. Ctrl-C stops it all.
+run-wire: deps sdk var/keys/booth.key var/keys/commands.pub
+	@scripts/ensure-debs.sh socat:socat
+	node simulator/wire/run-wire.ts
 
 # The simulated booth's capture keys (booth signing pair, central encryption pair).
 var/keys/booth.key:

@@ -32,7 +32,8 @@ const USAGE = `usage: boothd --config <file> [--demo]
   --config <file>        run the booth described by this manifest
   --check-config <file>  validate the manifest and exit (0 valid, 2 invalid)
   --demo                 play a scripted visit on the simulated booth, again and again, with a
-                         simulated central primary host showing what it receives
+                         simulated central primary host showing what it receives (the booth's
+                         half goes through the manifest's drivers, real ones under make run-wire)
   --help                 show this text
 
 environment: BOOTH_ID, BOOTH_MQTT_URL, BOOTH_STATE_DIR, BOOTH_LOG_LEVEL, BOOTH_PRIMARY_HOST override

@@ -18,18 +18,24 @@ export class PtyPair {
   readonly devicePath: string;
   readonly #dir: string;
   readonly #ownsDir: boolean;
+  readonly #ownProcessGroup: boolean;
   #socat: ChildProcess | undefined;
 
-  private constructor(dir: string, ownsDir: boolean) {
+  private constructor(dir: string, ownsDir: boolean, ownProcessGroup: boolean) {
     this.#dir = dir;
     this.#ownsDir = ownsDir;
+    this.#ownProcessGroup = ownProcessGroup;
     this.driverPath = join(dir, 'driver-end');
     this.devicePath = join(dir, 'device-end');
   }
 
-  /** Makes a pair in `dir` (a new temporary folder when absent) and waits until both ends exist. */
-  static async open(dir?: string): Promise<PtyPair> {
-    const pair = new PtyPair(dir ?? mkdtempSync(join(tmpdir(), 'pty-')), dir === undefined);
+  /**
+   * Makes a pair in `dir` (a new temporary folder when absent) and waits until both ends exist.
+   * `ownProcessGroup`: socat runs in a process group of its own, so a terminal's Ctrl-C reaches
+   * only this process, which then closes the pair when it is done with it (`make run-wire`).
+   */
+  static async open(dir?: string, options: { ownProcessGroup?: boolean } = {}): Promise<PtyPair> {
+    const pair = new PtyPair(dir ?? mkdtempSync(join(tmpdir(), 'pty-')), dir === undefined, options.ownProcessGroup ?? false);
     await pair.replug();
     return pair;
   }
@@ -58,7 +64,10 @@ export class PtyPair {
     if (this.connected) return;
     rmSync(this.driverPath, { force: true });
     rmSync(this.devicePath, { force: true });
-    const socat = spawn('socat', [`pty,raw,echo=0,link=${this.driverPath}`, `pty,raw,echo=0,link=${this.devicePath}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const socat = spawn('socat', [`pty,raw,echo=0,link=${this.driverPath}`, `pty,raw,echo=0,link=${this.devicePath}`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: this.#ownProcessGroup,
+    });
     let stderr = '';
     socat.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     let spawnError: Error | undefined;
