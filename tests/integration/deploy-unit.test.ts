@@ -204,7 +204,7 @@ describe('the udev rules', () => {
   const value = (rule: Pair[], key: string, attribute?: string) => rule.find((pair) => pair.key === key && pair.attribute === attribute)?.value;
 
   it('every line parses as udev rules syntax: known keys, the right operators, quoted values', () => {
-    assert.equal(rules.length, 4);
+    assert.equal(rules.length, 5);
   });
 
   it('the parser rejects what udev would reject or silently ignore', () => {
@@ -221,9 +221,9 @@ describe('the udev rules', () => {
     }
   });
 
-  it('names the I/O board, signature pad and DMX interface stably, by USB ids, for the boothd group only', () => {
+  it('names the I/O board, signature pad, DMX interface and environment sensor stably, by USB ids, for the boothd group only', () => {
     const byName = new Map(rules.filter((rule) => value(rule, 'SYMLINK')).map((rule) => [value(rule, 'SYMLINK'), rule]));
-    assert.deepEqual([...byName.keys()].sort(), ['booth-dmx', 'booth-io', 'booth-pad']);
+    assert.deepEqual([...byName.keys()].sort(), ['booth-dmx', 'booth-env', 'booth-io', 'booth-pad']);
     for (const [name, rule] of byName) {
       assert.equal(value(rule, 'SUBSYSTEM'), 'tty', name);
       assert.match(value(rule, 'ATTRS', 'idVendor') ?? '', /^[0-9a-f]{4}$/, name);
