@@ -21,6 +21,9 @@ import { FirmataBoards, serialTarget } from '../../drivers/firmata/index.ts';
 import { FirmataDoorLock, firmataDoorLockProps } from '../../drivers/firmata-door-lock/index.ts';
 import { FirmataSensors, firmataSensorsProps } from '../../drivers/firmata-sensors/index.ts';
 import { FirmataPwmLighting, firmataPwmLightingProps } from '../../drivers/firmata-pwm-lighting/index.ts';
+import { gpioChipOf, libgpiod } from '../../drivers/gpio/index.ts';
+import { GpioDoorLock, gpioDoorLockProps } from '../../drivers/gpio-door-lock/index.ts';
+import { GpioSensors, gpioSensorsProps } from '../../drivers/gpio-sensors/index.ts';
 import { defineDriver, DriverRegistry } from './registry.ts';
 
 export function builtinDrivers(): DriverRegistry {
@@ -30,6 +33,9 @@ export function builtinDrivers(): DriverRegistry {
     boards: firmataBoards,
     ...serialTarget(context.bus, context.id),
   });
+  // GPIO devices reach the PC's chips through libgpiod v1, loaded on the first open (docs/drivers/gpio.md).
+  const gpio = libgpiod();
+  const onGpioChip = (context: { id: string; bus: { type: string; chip?: string } }) => ({ gpio, chip: gpioChipOf(context.bus, context.id) });
   return new DriverRegistry([
     defineDriver({
       compatible: 'sim,door-lock',
@@ -158,6 +164,22 @@ export function builtinDrivers(): DriverRegistry {
       buses: ['serial'],
       props: firmataPwmLightingProps,
       create: (context, props) => new FirmataPwmLighting(context, props, onFirmataBoard(context)),
+    }),
+    defineDriver({
+      compatible: 'gpio,door-lock',
+      deviceClass: 'door-lock',
+      description: 'fail-safe lock relay with bolt sensor and door contact on the booth PC\'s GPIO lines (libgpiod v1 character device; docs/drivers/gpio.md)',
+      buses: ['gpio'],
+      props: gpioDoorLockProps,
+      create: (context, props) => new GpioDoorLock(context, props, onGpioChip(context)),
+    }),
+    defineDriver({
+      compatible: 'gpio,sensors',
+      deviceClass: 'sensors',
+      description: 'exit button, fire alarm, PIR, door contact, tamper and UPS inputs on the booth PC\'s GPIO lines, debounced edge events (docs/drivers/gpio.md)',
+      buses: ['gpio'],
+      props: gpioSensorsProps,
+      create: (context, props) => new GpioSensors(context, props, onGpioChip(context)),
     }),
   ]);
 }
