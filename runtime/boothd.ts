@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../hal/clock.ts';
 import { simControlCommands } from '../simulator/control-hooks.ts';
+import { sdkSimCommands } from '../simulator/sdk/control-commands.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadPrivateKey, loadPublicKey } from '../protocols/capture/keys.ts';
@@ -137,6 +138,8 @@ async function main(): Promise<number> {
 
   registerTechnicianCommands(booth, { recentLogs, configFile: resolve(file), version: packageVersion() });
   for (const command of simControlCommands(booth.devices.devices)) booth.control.register(command.command, command.describe, command.handler);
+  const sdkLibraries = loaded.devices.flatMap(({ entry }) => (entry.bus.type === 'sdk' ? [entry.bus.library] : []));
+  for (const command of sdkSimCommands(sdkLibraries)) booth.control.register(command.command, command.describe, command.handler);
   if (booth.devices.devices.every((device) => device.compatible.startsWith('sim,'))) {
     // Fault injection for tests and booth-rig; only on an all-simulated booth.
     if (captures) {
