@@ -1,23 +1,5 @@
 /**
- * The door lock's side of the lines as pure functions: the HAL status made of the relay and the
- * debounced inputs. Levels are logical (libgpiod applies active-low): `true` is active.
+ * The door lock's side of the lines: the HAL status made of the relay and the debounced inputs,
+ * shared with the Firmata lock. Levels are logical (libgpiod applies active-low): `true` is active.
  */
-import type { BoltState, ContactState, DoorStatus } from '../../hal/door-lock.ts';
-
-export interface DoorReadings {
-  relayEnergised: boolean;
-  /** Debounced bolt sensor (true = engaged); undefined without a sensor. */
-  boltEngaged: boolean | undefined;
-  /** Debounced door contact (true = open); undefined without a contact. */
-  doorOpen: boolean | undefined;
-}
-
-/**
- * The bolt as the HAL reports it: the sensor when there is one (it is what the person at the door
- * meets), the relay otherwise. A door without a contact is reported closed.
- */
-export function doorStatus(readings: DoorReadings): DoorStatus {
-  const bolt: BoltState = (readings.boltEngaged ?? readings.relayEnergised) ? 'locked' : 'unlocked';
-  const contact: ContactState = readings.doorOpen ? 'open' : 'closed';
-  return { bolt, contact };
-}
+export { doorStatus, type DoorReadings } from '../relay-door/status.ts';

@@ -14,6 +14,7 @@
  *   lines are still held; then the loop is stopped and the chip closed. Releasing waits for the
  *   event wait in flight (at most one slice) — bounded on the injected clock either way.
  */
+import { raceAbort } from '../../hal/race-abort.ts';
 import type { TimerHandle } from '../../hal/clock.ts';
 import { DeviceCore, type DeviceContext } from '../../hal/device-core.ts';
 import type { DeviceInfo, HealthReport } from '../../hal/device.ts';
@@ -112,7 +113,7 @@ export abstract class GpioDevice<Own extends Record<keyof Own, unknown[]>, Capab
 
   /** Reads a line, giving up when `signal` aborts. */
   protected readLine(line: GpioLine, signal: AbortSignal): Promise<boolean> {
-    return abortable(line.read(), signal);
+    return raceAbort(line.read(), signal);
   }
 
   /** Reads an input now and feeds its level to the debounce (edges may still sit in the kernel's queue). */
@@ -157,7 +158,7 @@ export abstract class GpioDevice<Own extends Record<keyof Own, unknown[]>, Capab
       await this.configure(chip, signal);
       // The first levels. Inputs are requested for events before this read, so an edge after it
       // is queued for the event loop below: nothing falls between the two.
-      const levels = await abortable(Promise.all(session.inputs.map((input) => input.line.read())), signal);
+      const levels = await raceAbort(Promise.all(session.inputs.map((input) => input.line.read())), signal);
       session.inputs.forEach((input, index) => input.debounced.feed(levels[index]!));
       for (const input of session.inputs) input.debounced.prime();
       this.opened();
@@ -205,7 +206,7 @@ export abstract class GpioDevice<Own extends Record<keyof Own, unknown[]>, Capab
   /** Reads every line of the session (outputs included): the proof the chip still answers. */
   private async readAll(session: Session, signal: AbortSignal): Promise<void> {
     const lines = [...session.outputs.map((output) => output.line), ...session.inputs.map((input) => input.line)];
-    const levels = await abortable(Promise.all(lines.map((line) => line.read())), signal);
+    const levels = await raceAbort(Promise.all(lines.map((line) => line.read())), signal);
     if (session.stopped) return;
     session.inputs.forEach((input, index) => input.debounced.feed(levels[session.outputs.length + index]!));
   }
@@ -302,28 +303,6 @@ export abstract class GpioDevice<Own extends Record<keyof Own, unknown[]>, Capab
     });
     return this.#teardown;
   }
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** Waits for `promise` (ignoring its outcome) at most `ms` of `clock` time. */
