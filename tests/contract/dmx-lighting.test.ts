@@ -20,8 +20,9 @@ async function dmxHarness(): Promise<Harness<Lighting, object>> {
   return {
     device,
     hooks: {
-      unplug: () => void twin.unplug(),
-      replug: () => twin.replugBlocking(),
+      // Awaited by the contract: the replug can never start before the unplug has finished.
+      unplug: () => twin.unplug(),
+      replug: () => twin.replug(),
       hangNextCommand: () => twin.hangNextRequest(WIDGET_LABEL.getParameters),
       failNextCommand: (code) => twin.failNextRequest(code, WIDGET_LABEL.getParameters),
     },
