@@ -8,9 +8,10 @@
  * lock that does not complete releases it, and the board's own power-up default for an
  * active-high relay is released. `unlock` writes the release in the same tick it is called.
  */
+import { DoorReporter } from '../relay-door/door-reporter.ts';
 import type { DeviceContext } from '../../hal/device-core.ts';
 import type { IoOptions } from '../../hal/device.ts';
-import type { BoltState, ContactState, DoorLock, DoorLockCapability, DoorLockEvents, DoorStatus } from '../../hal/door-lock.ts';
+import type { DoorLock, DoorLockCapability, DoorLockEvents, DoorStatus } from '../../hal/door-lock.ts';
 import type { FirmataBoard } from '../firmata/board.ts';
 import { DebouncedInput } from '../firmata/debounce.ts';
 import { FirmataDevice, type FirmataDeviceOptions } from '../firmata/firmata-device.ts';
@@ -32,9 +33,13 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
   #bolt: DebouncedInput | undefined;
   #contact: DebouncedInput | undefined;
   /** What the last events said, kept across re-opens so a re-open reports only real changes. */
-  #reportedBolt: BoltState = 'unlocked';
-  #reportedContact: ContactState = 'closed';
-  readonly #boltWaiters = new Set<() => void>();
+  readonly #reporter = new DoorReporter({
+    clock: this.clock,
+    snapshot: () => this.snapshot(),
+    onBolt: (bolt) => (this as DoorLock).emit('bolt', bolt),
+    onContact: (contact) => (this as DoorLock).emit('contact', contact),
+    onForced: () => (this as DoorLock).emit('forced'),
+  });
 
   constructor(context: DeviceContext, props: FirmataDoorLockProps, options: Omit<FirmataDeviceOptions, 'board'>) {
     super(context, { ...options, board: props.board });
@@ -61,7 +66,7 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
           energised = true;
           await pins.expect(this.#relayPin, 'relay', OUTPUT, this.relayPinState(true), signal);
           if (this.#bolt && !(await this.waitForBolt(true, signal))) this.fail('lock', boltNotEngaged(this.#props.boltConfirmMs));
-          this.reportBolt();
+          this.#reporter.reportBolt();
           return this.snapshot();
         } catch (error) {
           if (energised) this.releaseQuietly();
@@ -79,7 +84,7 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
         this.writeRelay(false);
         await pins.expect(this.#relayPin, 'relay', OUTPUT, this.relayPinState(false), signal);
         if (this.#bolt && !(await this.waitForBolt(false, signal))) this.fail('unlock', boltStuck(this.#props.boltConfirmMs));
-        this.reportBolt();
+        this.#reporter.reportBolt();
         return this.snapshot();
       }),
     );
@@ -90,7 +95,7 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
       this.onBoard('status', async () => {
         const answer = await this.board('status').pins.expect(this.#relayPin, 'relay', OUTPUT, undefined, signal);
         this.#relayEnergised = relayEnergised(answer.state, this.#props.relay.activeLow);
-        this.reportBolt();
+        this.#reporter.reportBolt();
         return this.snapshot();
       }),
     );
@@ -115,12 +120,12 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
     pins.output(this.#relayPin, relayLevel(false, relay.activeLow), relayLevel(false, relay.activeLow));
     this.#relayEnergised = false;
     if (boltSensor) {
-      const bolt = new DebouncedInput(this.clock, boltSensor.debounce, boltSensor.debounceMs, () => this.onBoltChange());
+      const bolt = new DebouncedInput(this.clock, boltSensor.debounce, boltSensor.debounceMs, () => this.#reporter.boltChanged());
       this.#bolt = bolt;
       pins.input(boltPin, boltSensor.pullUp, (high) => bolt.feed(inputActive(high, boltSensor.activeLow)));
     }
     if (doorContact) {
-      const contact = new DebouncedInput(this.clock, doorContact.debounce, doorContact.debounceMs, () => this.onContactChange());
+      const contact = new DebouncedInput(this.clock, doorContact.debounce, doorContact.debounceMs, () => this.#reporter.contactChanged());
       this.#contact = contact;
       pins.input(contactPin, doorContact.pullUp, (high) => contact.feed(inputActive(high, doorContact.activeLow)));
     }
@@ -128,8 +133,8 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
     await pins.expect(this.#relayPin, 'relay', OUTPUT, this.relayPinState(false), signal);
     if (this.#bolt && !this.#bolt.prime()) this.fail('open', inputNotReported('bolt sensor', boltPin));
     if (this.#contact && !this.#contact.prime()) this.fail('open', inputNotReported('door contact', contactPin));
-    this.reportBolt();
-    this.onContactChange();
+    this.#reporter.reportBolt();
+    this.#reporter.contactChanged();
   }
 
   protected async unconfigure(board: FirmataBoard, signal: AbortSignal): Promise<void> {
@@ -147,7 +152,7 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
     this.#contact?.reset();
     this.#bolt = undefined;
     this.#contact = undefined;
-    this.wakeBoltWaiters();
+    this.#reporter.wakeBoltWaiters();
   }
 
   protected override healthDetail(): Record<string, string | number | boolean> {
@@ -186,49 +191,8 @@ export class FirmataDoorLock extends FirmataDevice<DoorLockEvents, DoorLockCapab
       if (bolt.value === engaged) return true;
       const left = deadline - this.clock.now();
       if (left <= 0) return false;
-      await new Promise<void>((resolve, reject) => {
-        const finish = () => {
-          timer.cancel();
-          signal.removeEventListener('abort', onAbort);
-          this.#boltWaiters.delete(finish);
-          resolve();
-        };
-        const onAbort = () => {
-          timer.cancel();
-          this.#boltWaiters.delete(finish);
-          reject(signal.reason);
-        };
-        const timer = this.clock.setTimeout(finish, left);
-        this.#boltWaiters.add(finish);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      await this.#reporter.sleepUntilBoltMoves(left, signal);
     }
-  }
-
-  private wakeBoltWaiters(): void {
-    const waiters = [...this.#boltWaiters];
-    this.#boltWaiters.clear();
-    for (const wake of waiters) wake();
-  }
-
-  private onBoltChange(): void {
-    this.reportBolt();
-    this.wakeBoltWaiters();
-  }
-
-  private reportBolt(): void {
-    const { bolt } = this.snapshot();
-    if (bolt === this.#reportedBolt) return;
-    this.#reportedBolt = bolt;
-    (this as DoorLock).emit('bolt', bolt);
-  }
-
-  private onContactChange(): void {
-    const { contact, bolt } = this.snapshot();
-    if (contact === this.#reportedContact) return;
-    this.#reportedContact = contact;
-    (this as DoorLock).emit('contact', contact);
-    if (contact === 'open' && bolt === 'locked') (this as DoorLock).emit('forced');
   }
 
   private fail(operation: string, failure: LockFailure): never {

@@ -9,9 +9,10 @@
  * read. A lock checks the abort signal right before it energises: a lock pre-empted by an unlock
  * never energises afterwards, whatever a slow read did meanwhile.
  */
+import { DoorReporter } from '../relay-door/door-reporter.ts';
 import type { DeviceContext } from '../../hal/device-core.ts';
 import type { IoOptions } from '../../hal/device.ts';
-import type { BoltState, ContactState, DoorLock, DoorLockCapability, DoorLockEvents, DoorStatus } from '../../hal/door-lock.ts';
+import type { DoorLock, DoorLockCapability, DoorLockEvents, DoorStatus } from '../../hal/door-lock.ts';
 import type { GpioChip, GpioLine } from '../gpio/binding.ts';
 import { GpioDevice, type GpioDeviceOptions, type WatchedInput } from '../gpio/gpio-device.ts';
 import type { GpioDoorLockProps } from './config.ts';
@@ -29,9 +30,13 @@ export class GpioDoorLock extends GpioDevice<DoorLockEvents, DoorLockCapability>
   #bolt: WatchedInput | undefined;
   #contact: WatchedInput | undefined;
   /** What the last events said, kept across re-opens so a re-open reports only real changes. */
-  #reportedBolt: BoltState = 'unlocked';
-  #reportedContact: ContactState = 'closed';
-  readonly #boltWaiters = new Set<() => void>();
+  readonly #reporter = new DoorReporter({
+    clock: this.clock,
+    snapshot: () => this.snapshot(),
+    onBolt: (bolt) => (this as DoorLock).emit('bolt', bolt),
+    onContact: (contact) => (this as DoorLock).emit('contact', contact),
+    onForced: () => (this as DoorLock).emit('forced'),
+  });
 
   constructor(context: DeviceContext, props: GpioDoorLockProps, options: Omit<GpioDeviceOptions, 'watchMs'>) {
     super(context, { ...options, watchMs: props.watchMs });
@@ -63,7 +68,7 @@ export class GpioDoorLock extends GpioDevice<DoorLockEvents, DoorLockCapability>
           energised = true;
           if (!(await this.readLine(relay, signal))) this.fail('lock', relayReadBack(this.#props.relay.line, true));
           if (this.#bolt && !(await this.waitForBolt(true, signal))) this.fail('lock', boltNotEngaged(this.#props.boltConfirmMs));
-          this.reportBolt();
+          this.#reporter.reportBolt();
           return this.snapshot();
         } catch (error) {
           if (energised) this.releaseQuietly(relay);
@@ -81,7 +86,7 @@ export class GpioDoorLock extends GpioDevice<DoorLockEvents, DoorLockCapability>
         this.writeRelay(relay, false);
         if (await this.readLine(relay, signal)) this.fail('unlock', relayReadBack(this.#props.relay.line, false));
         if (this.#bolt && !(await this.waitForBolt(false, signal))) this.fail('unlock', boltStuck(this.#props.boltConfirmMs));
-        this.reportBolt();
+        this.#reporter.reportBolt();
         return this.snapshot();
       }),
     );
@@ -91,7 +96,7 @@ export class GpioDoorLock extends GpioDevice<DoorLockEvents, DoorLockCapability>
     return this.command('status', options, { timeoutMs: 1000 }, (signal) =>
       this.onChip('status', async () => {
         this.#relayEnergised = await this.readLine(this.relayLine('status'), signal);
-        this.reportBolt();
+        this.#reporter.reportBolt();
         return this.snapshot();
       }),
     );
@@ -107,13 +112,13 @@ export class GpioDoorLock extends GpioDevice<DoorLockEvents, DoorLockCapability>
     // Fail-safe first: the relay is requested released, before any input is even requested.
     this.#relayEnergised = false;
     this.#relay = this.requestOutput(chip, 'relay', relay, false);
-    if (boltSensor) this.#bolt = this.requestInput(chip, 'bolt sensor', boltSensor, () => this.onBoltChange());
-    if (doorContact) this.#contact = this.requestInput(chip, 'door contact', doorContact, () => this.onContactChange());
+    if (boltSensor) this.#bolt = this.requestInput(chip, 'bolt sensor', boltSensor, () => this.#reporter.boltChanged());
+    if (doorContact) this.#contact = this.requestInput(chip, 'door contact', doorContact, () => this.#reporter.contactChanged());
   }
 
   protected opened(): void {
-    this.reportBolt();
-    this.onContactChange();
+    this.#reporter.reportBolt();
+    this.#reporter.contactChanged();
   }
 
   protected makeSafe(): void {
@@ -125,7 +130,7 @@ export class GpioDoorLock extends GpioDevice<DoorLockEvents, DoorLockCapability>
     this.#relay = undefined;
     this.#bolt = undefined;
     this.#contact = undefined;
-    this.wakeBoltWaiters();
+    this.#reporter.wakeBoltWaiters();
   }
 
   protected override healthDetail(): Record<string, string | number | boolean> {
@@ -178,49 +183,8 @@ export class GpioDoorLock extends GpioDevice<DoorLockEvents, DoorLockCapability>
         await this.refresh(bolt, signal);
         continue;
       }
-      await new Promise<void>((resolve, reject) => {
-        const finish = () => {
-          timer.cancel();
-          signal.removeEventListener('abort', onAbort);
-          this.#boltWaiters.delete(finish);
-          resolve();
-        };
-        const onAbort = () => {
-          timer.cancel();
-          this.#boltWaiters.delete(finish);
-          reject(signal.reason);
-        };
-        const timer = this.clock.setTimeout(finish, left);
-        this.#boltWaiters.add(finish);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
+      await this.#reporter.sleepUntilBoltMoves(left, signal);
     }
-  }
-
-  private wakeBoltWaiters(): void {
-    const waiters = [...this.#boltWaiters];
-    this.#boltWaiters.clear();
-    for (const wake of waiters) wake();
-  }
-
-  private onBoltChange(): void {
-    this.reportBolt();
-    this.wakeBoltWaiters();
-  }
-
-  private reportBolt(): void {
-    const { bolt } = this.snapshot();
-    if (bolt === this.#reportedBolt) return;
-    this.#reportedBolt = bolt;
-    (this as DoorLock).emit('bolt', bolt);
-  }
-
-  private onContactChange(): void {
-    const { contact, bolt } = this.snapshot();
-    if (contact === this.#reportedContact) return;
-    this.#reportedContact = contact;
-    (this as DoorLock).emit('contact', contact);
-    if (contact === 'open' && bolt === 'locked') (this as DoorLock).emit('forced');
   }
 
   private fail(operation: string, failure: LockFailure): never {
