@@ -1,22 +1,7 @@
-/** The door lock's own failures, with the HAL code each one carries. */
-import type { DeviceErrorCode } from '../../hal/errors.ts';
+/** The door lock's own failures, with the HAL code each one carries (the shared ones in ../relay-door/failures.ts). */
+import type { LockFailure } from '../relay-door/failures.ts';
 
-export interface LockFailure {
-  code: DeviceErrorCode;
-  message: string;
-}
-
-export const doorIsOpen = (): LockFailure => ({ code: 'EIO', message: 'door is open, bolt cannot engage' });
-
-export const boltNotEngaged = (ms: number): LockFailure => ({
-  code: 'EIO',
-  message: `bolt sensor did not confirm the bolt engaged within ${ms} ms (jammed or misaligned door?); relay released`,
-});
-
-export const boltStuck = (ms: number): LockFailure => ({
-  code: 'EIO',
-  message: `relay released but the bolt sensor still reads engaged after ${ms} ms (bolt stuck?)`,
-});
+export { boltNotEngaged, boltStuck, doorIsOpen, type LockFailure } from '../relay-door/failures.ts';
 
 export const inputNotReported = (name: string, pin: number): LockFailure => ({
   code: 'EIO',
