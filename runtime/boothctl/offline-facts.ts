@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { systemClock } from '../../hal/clock.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { Outbox } from '../outbox/outbox.ts';
-import { openDirect } from './direct-devices.ts';
+import { DirectAccess } from './doctor/booth-access.ts';
 import type { DeviceRow } from './commands/status.ts';
 
 export function withOfflineOutbox<T>(loaded: LoadedConfig, use: (outbox: Outbox) => T): T | undefined {
@@ -30,29 +30,9 @@ export type ProbedDevice = DeviceRow & { compatible: string };
 
 /** Opens, asks and closes every device of the manifest; a device that will not open says why. */
 export async function probeDevicesDirectly(loaded: LoadedConfig): Promise<ProbedDevice[]> {
-  const direct = await openDirect(loaded, 'boothctl status');
+  const direct = await DirectAccess.open(loaded, 'boothctl status');
   try {
-    const probed: ProbedDevice[] = [];
-    for (const { entry, driver } of loaded.devices) {
-      const device = direct.devices.find((open) => open.id === entry.id);
-      const failure = direct.failed.find((failed) => failed.id === entry.id);
-      if (!device) {
-        const code = (failure?.error as { code?: string } | undefined)?.code ?? 'EIO';
-        probed.push({ id: entry.id, deviceClass: driver.deviceClass, compatible: entry.compatible, state: 'closed', ok: false, lastError: { code, message: failure?.error.message ?? 'did not open' } });
-        continue;
-      }
-      const health = await device.health({ timeoutMs: 2000 }).catch((error: Error) => ({ state: device.state, ok: false, lastError: { code: 'EIO', message: error.message } }));
-      probed.push({
-        id: entry.id,
-        deviceClass: device.deviceClass,
-        compatible: entry.compatible,
-        state: health.state,
-        ok: health.ok,
-        ...(direct.info.has(entry.id) ? { info: direct.info.get(entry.id)! } : {}),
-        ...(health.lastError ? { lastError: { code: health.lastError.code, message: health.lastError.message } } : {}),
-      });
-    }
-    return probed;
+    return await direct.devices();
   } finally {
     await direct.close();
   }

@@ -75,23 +75,25 @@ export class DirectAccess implements BoothAccess {
     this.#direct = direct;
   }
 
-  static async open(loaded: LoadedConfig): Promise<DirectAccess> {
-    return new DirectAccess(loaded, await openDirect(loaded, 'boothctl doctor'));
+  /** `owner` names this program in the devices' lock files. */
+  static async open(loaded: LoadedConfig, owner = 'boothctl doctor'): Promise<DirectAccess> {
+    return new DirectAccess(loaded, await openDirect(loaded, owner));
   }
 
-  async devices(): Promise<DeviceRow[]> {
-    const rows: DeviceRow[] = [];
+  /** Every device of the manifest: the ones that opened with their health, the others with why not. */
+  async devices(): Promise<Array<DeviceRow & { compatible: string }>> {
+    const rows: Array<DeviceRow & { compatible: string }> = [];
     for (const { entry, driver } of this.#loaded.devices) {
       const device = this.device(entry.id);
       if (!device) {
         const failure = this.#direct.failed.find((failed) => failed.id === entry.id)?.error;
         const code = (failure as { code?: string } | undefined)?.code ?? 'EIO';
-        rows.push({ id: entry.id, deviceClass: driver.deviceClass, state: 'closed', ok: false, lastError: { code, message: failure?.message ?? 'did not open' } });
+        rows.push({ id: entry.id, deviceClass: driver.deviceClass, compatible: entry.compatible, state: 'closed', ok: false, lastError: { code, message: failure?.message ?? 'did not open' } });
         continue;
       }
       const health = await device.health({ timeoutMs: 2000 }).catch((error: Error) => ({ state: device.state, ok: false, lastError: { code: 'EIO', message: error.message, at: 0 } }));
       const info = this.#direct.info.get(entry.id);
-      rows.push({ id: entry.id, deviceClass: device.deviceClass, state: health.state, ok: health.ok, ...(info ? { info } : {}), ...(health.lastError ? { lastError: health.lastError } : {}) });
+      rows.push({ id: entry.id, deviceClass: device.deviceClass, compatible: entry.compatible, state: health.state, ok: health.ok, ...(info ? { info } : {}), ...(health.lastError ? { lastError: health.lastError } : {}) });
     }
     return rows;
   }
