@@ -25,12 +25,16 @@ import type { RandomSource } from '../hal/backoff.ts';
 import { Supervisor, type Component } from './supervisor/supervisor.ts';
 import { CaptureService } from './captures/capture-service.ts';
 import { BoothTelemetry } from './telemetry/booth-telemetry.ts';
+import { SessionOrchestrator } from './session/session-orchestrator.ts';
+import type { Language } from './session/session-contract.ts';
 import { CommandExecutor } from './telemetry/command-executor.ts';
 
 export interface BoothDependencies {
   clock: Clock;
   logger: BoothLogger;
   random?: RandomSource;
+  /** A message catalogue text (the signature pad's prompt); without it the pad shows the key. */
+  text?: (language: Language, key: string) => string;
 }
 
 export interface BoothStatus {
@@ -62,6 +66,9 @@ export class Booth extends EventEmitter<BoothEvents> {
   readonly sparkplug: { model: EdgeModel; store: SessionStore; node: EdgeNode; telemetry: BoothTelemetry };
   /** The capture path (outbox, sealing, uploads); undefined when the manifest has no `captures`. */
   readonly captures: CaptureService | undefined;
+  /** The enrolment session; undefined when the manifest has no `session`. */
+  readonly session: SessionOrchestrator | undefined;
+  readonly #serials = new Map<string, string>();
   #broker: EmbeddedBroker | undefined;
   #brokerUrl: string | undefined;
   #startedAt = 0;
@@ -102,6 +109,21 @@ export class Booth extends EventEmitter<BoothEvents> {
       lockTimeoutMs: config.door.lockTimeoutMs,
     });
     this.captures = config.captures ? new CaptureService({ config, clock, audit: this.audit, logger }) : undefined;
+    this.devices.on('ready', (device, info) => this.#serials.set(device.id, info.serial));
+    this.session = config.session
+      ? new SessionOrchestrator({
+          config: config.session,
+          boothId: config.booth.id,
+          devices: this.devices,
+          door: this.door,
+          captures: this.captures,
+          clock,
+          logger: logger.child({ component: 'session' }),
+          audit: this.audit,
+          serialOf: (id) => this.serialOf(id),
+          text: (language, key) => (dependencies.text ? dependencies.text(language, key) : key),
+        })
+      : undefined;
     this.sparkplug = this.buildSparkplug(dependencies);
     this.control = new ControlServer(join(config.stateDir, 'boothd.sock'), logger.child({ component: 'control' }));
     this.registerControlCommands();
@@ -112,6 +134,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       .add(this.brokerComponent())
       .add(this.telemetryComponent())
       .add(this.capturesComponent())
+      .add(this.sessionComponent())
       .add(this.controlComponent());
   }
 
@@ -298,6 +321,15 @@ export class Booth extends EventEmitter<BoothEvents> {
       start: async () => this.captures?.start(this.requireBroker()),
       stop: async () => this.captures?.stop(),
     };
+  }
+
+  /** The serial number a device reported when it was last opened. */
+  serialOf(deviceId: string): string {
+    return this.#serials.get(deviceId) ?? '';
+  }
+
+  private sessionComponent(): Component {
+    return { name: 'session', start: async () => this.session?.start(), stop: async () => this.session?.stop() };
   }
 
   private controlComponent(): Component {

@@ -24,6 +24,8 @@ export const MISSING_REASONS = ['AMPUTATED', 'BANDAGED', 'UNABLE_TO_PRINT', 'OTH
 export type MissingReason = (typeof MISSING_REASONS)[number];
 export const SESSION_RESULTS = ['COMPLETED', 'ESCALATED', 'ABANDONED', 'REFUSED'] as const;
 export type SessionResult = (typeof SESSION_RESULTS)[number];
+export const DOCUMENT_KINDS = ['MRZ', 'BARCODE'] as const;
+export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
 /** Times are Unix milliseconds (UTC); positions are ANSI/NIST FGP codes (see capture.proto). */
 export interface Consent { given: boolean; textVersion: string; atMs: number }
@@ -32,6 +34,8 @@ export interface SegmentedFinger { position: number; quality: number; x: number;
 /** Pad units, pressure 0..1023, t ms since the pad started collecting. */
 export interface PenSample { x: number; y: number; pressure: number; t: number }
 export interface SessionOutcome { result: SessionResult; reason: string; endedAtMs: number }
+/** Personal data: never logged; it travels only inside the sealed package. */
+export interface DocumentRead { kind: DocumentKind; text: string; readAtMs: number }
 
 export interface Capture {
   captureId: string;
@@ -63,6 +67,8 @@ export interface CapturePackage {
   captures: Capture[];
   outcome: SessionOutcome;
   createdAtMs: number;
+  /** Absent when the booth asks for no document or the person had none. */
+  document?: DocumentRead;
 }
 
 export interface PackageDecodeLimits {
@@ -115,6 +121,7 @@ const KIND = enumCodes('Capture.Kind', CAPTURE_KINDS);
 const FORMAT = enumCodes('Capture.Format', IMAGE_FORMATS);
 const REASON = enumCodes('MissingFinger.Reason', MISSING_REASONS);
 const RESULT = enumCodes('SessionOutcome.Result', SESSION_RESULTS);
+const DOCUMENT = enumCodes('Document.Kind', DOCUMENT_KINDS);
 
 type Wire = Record<string, any>; // a protobufjs message: its shape is the schema's, checked by the validator
 
@@ -137,6 +144,9 @@ export function encodeCapturePackage(pkg: CapturePackage): Uint8Array {
     })),
     outcome: { result: RESULT.toWire.get(outcome.result), reason: outcome.reason, ended_at_ms: outcome.endedAtMs },
     created_at_ms: pkg.createdAtMs,
+    ...(pkg.document
+      ? { document: { kind: DOCUMENT.toWire.get(pkg.document.kind), text: pkg.document.text, read_at_ms: pkg.document.readAtMs } }
+      : {}),
   };
   // SegmentedFinger and PenSample have the proto's own field names, so they go as they are.
   return new Uint8Array(PackageType.encode(wire).finish());
@@ -176,6 +186,9 @@ export function decodeCapturePackage(bytes: Uint8Array, limits: PackageDecodeLim
     })),
     outcome: outcome === null ? undefined : { result: RESULT.fromWire.get(outcome.result) ?? outcome.result, reason: outcome.reason, endedAtMs: uint64(outcome.ended_at_ms) },
     createdAtMs: uint64(m.created_at_ms),
+    ...(m.document
+      ? { document: { kind: DOCUMENT.fromWire.get((m.document as Wire).kind) ?? (m.document as Wire).kind, text: (m.document as Wire).text, readAtMs: uint64((m.document as Wire).read_at_ms) } }
+      : {}),
   };
   validatePackage(pkg);
   return pkg;
@@ -232,6 +245,16 @@ function validatePackage(value: unknown): asserts value is CapturePackage {
   text(outcome.reason, 'outcome.reason', 0, 500);
   time(outcome.endedAtMs, 'outcome.endedAtMs');
   time(pkg.createdAtMs, 'createdAtMs');
+  if (pkg.document !== undefined) {
+    const document = object(pkg.document, 'document');
+    oneOf(document.kind, DOCUMENT_KINDS, 'document.kind');
+    // MRZ lines are joined with "\n"; the value is personal data, so no message quotes it.
+    const read = document.text;
+    if (typeof read !== 'string' || read.length < 1 || read.length > 400 || !read.isWellFormed() || /[^\P{Cc}\n]/u.test(read)) {
+      fail('document.text', 'is not 1..400 characters of text (lines separated by "\\n")');
+    }
+    time(document.readAtMs, 'document.readAtMs');
+  }
 }
 
 /** Checks one capture; returns its id. */

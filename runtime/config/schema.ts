@@ -5,6 +5,8 @@
  * `compatible` names (see load.ts).
  */
 import { z } from 'zod';
+import { sessionConfigSchema } from '../session/session-config.ts';
+import { isLoopbackAddress, LOOPBACK_ONLY_MESSAGE } from '../kiosk/loopback-address.ts';
 
 const identifier = z
   .string()
@@ -112,6 +114,8 @@ export const boothConfigSchema = z
       })
       .strict()
       .default({ clockSkewSeconds: 10 }),
+    /** The enrolment session (docs/session.md); absent: this booth runs no sessions (a test rig, a kiosk-less booth). */
+    session: sessionConfigSchema.optional(),
     outbox: z
       .object({
         maxBytes: z.number().int().min(1024 * 1024).default(2 * 1024 ** 3),
@@ -119,6 +123,18 @@ export const boothConfigSchema = z
       })
       .strict()
       .default({ maxBytes: 2 * 1024 ** 3, maxAgeHours: 72 }),
+    /** The local kiosk API the touchscreen uses (docs/kiosk-api.md). Loopback only. */
+    kiosk: z
+      .object({
+        host: z.string().refine(isLoopbackAddress, LOOPBACK_ONLY_MESSAGE).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(18_880),
+        /** The touchscreen application; relative to the manifest's folder. Absent: the installation's kiosk/ui. */
+        uiDir: z.string().min(1).optional(),
+        maxClients: z.number().int().min(1).max(64).default(4),
+        previewsPerSecond: z.number().min(1).max(60).default(10),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 18_880, maxClients: 4, previewsPerSecond: 10 }),
     door: z
       .object({
         maxLockSeconds: z.number().int().min(1).max(3600).default(600),
