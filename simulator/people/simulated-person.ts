@@ -10,12 +10,14 @@ import type { SimCamera } from '../devices/sim-camera.ts';
 import type { SimDocumentReader } from '../devices/sim-document-reader.ts';
 import type { SimFingerprintScanner } from '../devices/sim-fingerprint.ts';
 import type { SimSensors } from '../devices/sim-sensors.ts';
+import type { SimSignaturePad } from '../devices/sim-signature-pad.ts';
 
 export interface PersonDevices {
   sensors?: SimSensors;
   scanner?: SimFingerprintScanner;
   camera?: SimCamera;
   reader?: SimDocumentReader;
+  pad?: SimSignaturePad;
 }
 
 export interface PersonScript {
@@ -60,7 +62,11 @@ export class SimulatedPerson {
 
   /** Walks in: occupancy rises (or, without an occupancy sensor, the person touches Start). */
   enter(): void {
-    const { scanner, reader, sensors } = this.#devices;
+    const { scanner, reader, sensors, camera, pad } = this.#devices;
+    // Someone is there to put hands, face and pen on the devices.
+    scanner?.setPersonPlaces(true);
+    camera?.setSubject({ present: true });
+    pad?.setAutoSign(true);
     if (this.#script.fingerQuality !== undefined) scanner?.setAllFingersQuality(this.#script.fingerQuality);
     for (const finger of this.#script.missing ?? []) scanner?.setFingerMissing(finger.position, true);
     scanner?.setWrongHand(this.#wrongHandLeft > 0);
@@ -78,9 +84,13 @@ export class SimulatedPerson {
     this.#inside = false;
     this.#session.off('state', this.#onState);
     this.#session.off('quality', this.#onQuality);
-    const { scanner, sensors } = this.#devices;
+    const { scanner, sensors, camera, pad } = this.#devices;
     for (const finger of this.#script.missing ?? []) scanner?.setFingerMissing(finger.position, false);
     scanner?.setWrongHand(false);
+    // Nobody left to place a hand, face the camera or sign.
+    scanner?.setPersonPlaces(false);
+    camera?.setSubject({ present: false });
+    pad?.setAutoSign(false);
     sensors?.setOccupied(false);
   }
 

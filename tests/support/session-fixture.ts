@@ -4,7 +4,7 @@
  * recorder of the state path with the door's state at every step — the commanded guard state and
  * the simulated bolt itself.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSealedPackage } from '../../protocols/capture/open-sealed.ts';
@@ -18,6 +18,7 @@ import type { SimDocumentReader } from '../../simulator/devices/sim-document-rea
 import type { SimDoorLock } from '../../simulator/devices/sim-door-lock.ts';
 import type { SimFingerprintScanner } from '../../simulator/devices/sim-fingerprint.ts';
 import type { SimSensors } from '../../simulator/devices/sim-sensors.ts';
+import type { SimSignaturePad } from '../../simulator/devices/sim-signature-pad.ts';
 import { SimulatedPerson, type PersonScript } from '../../simulator/people/simulated-person.ts';
 import { boothFixture, type BoothFixture } from './booth-fixture.ts';
 
@@ -86,6 +87,10 @@ ${options.sessionYaml ?? ''}
   };
   return {
     ...fixture,
+    cleanup: async () => {
+      await fixture.cleanup();
+      rmSync(keys, { recursive: true, force: true });
+    },
     session,
     path,
     summaries,
@@ -98,6 +103,7 @@ ${options.sessionYaml ?? ''}
           scanner: fixture.sim<SimFingerprintScanner>('scanner'),
           camera: fixture.sim<SimCamera>('camera'),
           reader: fixture.sim<SimDocumentReader>('passport'),
+          pad: fixture.sim<SimSignaturePad>('pad'),
         },
         script,
       ),
