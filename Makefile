@@ -11,7 +11,7 @@ export PATH := $(TOOLS_NODE_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 CONFIG ?= config/booth.sim.yaml
 TEST_FILES ?= tests/**/*.test.ts
 
-.PHONY: help run run-wire demo test typecheck unit bench deps node debs deb sdk clean
+.PHONY: help run run-wire demo test typecheck unit bench deps node debs deb sdk voice clean
 
 help:
 	@echo "make run    - install what is missing, start boothd on the simulated booth with a scripted visit"
@@ -36,7 +36,7 @@ package-lock.json:
 debs:
 	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients tmux:tmux openssl:openssl systemd-analyze:systemd dpkg-deb:dpkg gpiodetect:gpiod gpiodetect:libgpiod-dev chromium:chromium espeak-ng:espeak-ng
 
-run: deps sdk var/keys/booth.key var/keys/commands.pub
+run: deps sdk voice var/keys/booth.key var/keys/commands.pub
 	bin/boothd --config $(CONFIG) --demo
 
 # config/booth.example.yaml on its real drivers against the wire-level simulators (socat PTY pairs
@@ -45,6 +45,13 @@ run: deps sdk var/keys/booth.key var/keys/commands.pub
 run-wire: deps sdk var/keys/booth.key var/keys/commands.pub
 	@scripts/ensure-debs.sh socat:socat
 	node simulator/wire/run-wire.ts
+
+# The spoken prompts (docs/voice.md): build/voice/<lang>/*.wav and index.json, rendered by espeak-ng
+# (installed here like run-wire's socat, so `make run` does not pull in every test package of debs).
+# The script re-renders only what changed, so this costs a fraction of a second when nothing did.
+voice: deps
+	@scripts/ensure-debs.sh espeak-ng:espeak-ng
+	node scripts/generate-voice.ts
 
 # The simulated booth's capture keys (booth signing pair, central encryption pair).
 var/keys/booth.key:
@@ -57,7 +64,7 @@ var/keys/commands.pub:
 typecheck: deps
 	tsc --noEmit -p tsconfig.json
 
-test: deps debs sdk typecheck
+test: deps debs sdk voice typecheck
 	node --test --test-concurrency=2 --test-timeout=120000 "$(TEST_FILES)"
 
 bench: deps debs sdk bench/baselines/node_modules/.installed

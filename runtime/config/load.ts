@@ -84,6 +84,9 @@ export function parseConfig(text: string, file: string, options: LoadOptions): L
   if (config.commands.centralPublicKeyFile) {
     config.commands.centralPublicKeyFile = resolve(dirname(resolve(file)), config.commands.centralPublicKeyFile);
   }
+  if (config.kiosk.uiDir) {
+    config.kiosk.uiDir = resolve(dirname(resolve(file)), config.kiosk.uiDir);
+  }
   const secretProblems = secretFileProblems(config);
   if (secretProblems.length > 0) throw new ConfigError(file, secretProblems);
   const devices = resolveDevices(config, options.registry, file);

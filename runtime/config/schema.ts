@@ -162,6 +162,20 @@ export const boothConfigSchema = z
       })
       .strict()
       .default({ retryInitialMs: 500, retryMaxMs: 30_000, retryJitter: 0.3, faultGraceSeconds: 120 }),
+    /** The spoken prompts (docs/voice.md): where the sound goes, where the generated files are. */
+    audio: z
+      .object({
+        /** `null` plays nothing (no speaker, the simulated booth); `command` runs `command` + file per prompt. */
+        output: z.enum(['null', 'command']).default('null'),
+        command: z.array(z.string().min(1)).min(1, 'expected the player program and its arguments').default(['aplay', '-q']),
+        /**
+         * The folder `make voice` wrote (index.json + <lang>/*.wav), relative to the manifest's
+         * folder. Absent: build/voice of the runtime's own folder (see runtime/audio/audio-settings.ts).
+         */
+        voiceDir: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ output: 'null', command: ['aplay', '-q'] }),
     devices: z
       .array(deviceSchema)
       .min(1, 'a booth needs at least one device')
