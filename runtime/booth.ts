@@ -26,6 +26,7 @@ import { Supervisor, type Component } from './supervisor/supervisor.ts';
 import { CaptureService } from './captures/capture-service.ts';
 import { BoothTelemetry } from './telemetry/booth-telemetry.ts';
 import { SessionOrchestrator } from './session/session-orchestrator.ts';
+import { SessionMetrics } from './session/session-metrics.ts';
 import type { Language } from './session/session-contract.ts';
 import { CommandExecutor } from './telemetry/command-executor.ts';
 
@@ -269,6 +270,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       ...(this.captures ? { outbox: () => this.captures!.stats() } : {}),
       audit: () => this.audit.summary(),
     });
+    if (this.session) new SessionMetrics(model, this.session, clock); // lives as long as the model: listeners only
     return { model, store, node, telemetry };
   }
 

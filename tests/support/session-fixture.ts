@@ -55,7 +55,7 @@ export interface SessionFixture extends BoothFixture {
   untilState(state: SessionSnapshot['state'], limitMs?: number): Promise<void>;
 }
 
-export async function sessionFixture(options: { sessionYaml?: string; devicesYaml?: string; maxLockSeconds?: number } = {}): Promise<SessionFixture> {
+export async function sessionFixture(options: { sessionYaml?: string; devicesYaml?: string; maxLockSeconds?: number; extraYaml?: string } = {}): Promise<SessionFixture> {
   const keys = mkdtempSync(join(tmpdir(), 'session-keys-'));
   writeKeyPair(keys, 'booth', generateBoothKeyPair());
   writeKeyPair(keys, 'central', generateCentralKeyPair());
@@ -67,6 +67,7 @@ captures: { boothKeyFile: ${join(keys, 'booth.key')}, centralPublicKeyFile: ${jo
 session:
   timeouts: { inactivitySeconds: 30, stillThereSeconds: 10, leaveGraceSeconds: 5, autoRetrySeconds: 2, goodbyeSeconds: 10, recheckSeconds: 5 }
 ${options.sessionYaml ?? ''}
+${options.extraYaml ?? ''}
 `,
   });
   const session = fixture.booth.session!;
