@@ -27,15 +27,15 @@ import { CaptureService } from './captures/capture-service.ts';
 import { BoothTelemetry } from './telemetry/booth-telemetry.ts';
 import { SessionOrchestrator } from './session/session-orchestrator.ts';
 import { SessionMetrics } from './session/session-metrics.ts';
-import type { Language } from './session/session-contract.ts';
+import { logSessionProgress } from './session/session-log.ts';
+import { PersonInterface } from './session/person-interface.ts';
+import { MessageCatalogue } from './i18n/catalogue.ts';
 import { CommandExecutor } from './telemetry/command-executor.ts';
 
 export interface BoothDependencies {
   clock: Clock;
   logger: BoothLogger;
   random?: RandomSource;
-  /** A message catalogue text (the signature pad's prompt); without it the pad shows the key. */
-  text?: (language: Language, key: string) => string;
 }
 
 export interface BoothStatus {
@@ -44,6 +44,7 @@ export interface BoothStatus {
   startedAt: number;
   uptimeMs: number;
   door: { state: string; fireAlarm: boolean };
+  session?: { state: string; sessionId?: string; reason?: string };
   sparkplug: { state: string; broker?: string; bdSeq?: number; storedMessages: number; droppedMessages: number };
   outbox?: { depth: number; bytes: number; oldestAt?: number; overdue: number; full: boolean };
   devices: Awaited<ReturnType<DeviceManager['health']>>;
@@ -69,6 +70,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   readonly captures: CaptureService | undefined;
   /** The enrolment session; undefined when the manifest has no `session`. */
   readonly session: SessionOrchestrator | undefined;
+  /** The kiosk API and the spoken prompts; present with a session. */
+  readonly person: PersonInterface | undefined;
   readonly #serials = new Map<string, string>();
   #broker: EmbeddedBroker | undefined;
   #brokerUrl: string | undefined;
@@ -111,6 +114,8 @@ export class Booth extends EventEmitter<BoothEvents> {
     });
     this.captures = config.captures ? new CaptureService({ config, clock, audit: this.audit, logger }) : undefined;
     this.devices.on('ready', (device, info) => this.#serials.set(device.id, info.serial));
+    // A broken catalogue stops the start (every problem listed) before a person sees a missing text.
+    const catalogue = config.session ? MessageCatalogue.load() : undefined;
     this.session = config.session
       ? new SessionOrchestrator({
           config: config.session,
@@ -122,9 +127,14 @@ export class Booth extends EventEmitter<BoothEvents> {
           logger: logger.child({ component: 'session' }),
           audit: this.audit,
           serialOf: (id) => this.serialOf(id),
-          text: (language, key) => (dependencies.text ? dependencies.text(language, key) : key),
+          text: (language, key) => catalogue!.text(language, key),
         })
       : undefined;
+    if (this.session) logSessionProgress(this.session, logger.child({ component: 'session' }));
+    this.person =
+      this.session && catalogue
+        ? new PersonInterface({ config, manifestFile: loaded.file, session: this.session, catalogue, clock, logger: logger.child({ component: 'kiosk' }) })
+        : undefined;
     this.sparkplug = this.buildSparkplug(dependencies);
     this.control = new ControlServer(join(config.stateDir, 'boothd.sock'), logger.child({ component: 'control' }));
     this.registerControlCommands();
@@ -136,6 +146,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       .add(this.telemetryComponent())
       .add(this.capturesComponent())
       .add(this.sessionComponent())
+      .add(this.kioskComponent())
       .add(this.controlComponent());
   }
 
@@ -168,6 +179,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       startedAt: this.#startedAt,
       uptimeMs: this.clock.now() - this.#startedAt,
       door: { state: this.door.state, fireAlarm: this.door.fireAlarmActive },
+      ...(this.session ? { session: sessionStatus(this.session.snapshot()) } : {}),
       sparkplug: this.sparkplugStatus(),
       ...(this.captures ? { outbox: this.captures.stats() } : {}),
       devices: await this.devices.health(),
@@ -334,6 +346,10 @@ export class Booth extends EventEmitter<BoothEvents> {
     return { name: 'session', start: async () => this.session?.start(), stop: async () => this.session?.stop() };
   }
 
+  private kioskComponent(): Component {
+    return { name: 'kiosk', start: async () => this.person?.start(), stop: async () => this.person?.stop() };
+  }
+
   private controlComponent(): Component {
     return { name: 'control', start: () => this.control.start(), stop: () => this.control.stop() };
   }
@@ -350,6 +366,18 @@ export class Booth extends EventEmitter<BoothEvents> {
       if (!this.captures) throw new Error('this booth has no capture path (no `captures` in the manifest)');
       return { ...this.captures.stats(), pending: this.captures.outbox.pending(100) };
     });
+    this.control.register('session.status', 'the enrolment session: state, step, door, and why when escalated or out of service', () => {
+      if (!this.session) throw new Error('this booth runs no sessions (no `session` in the manifest)');
+      const { prompt: _prompt, ...view } = this.session.snapshot();
+      return view;
+    });
+    this.control.register('session.officer', "an officer's decision on the escalated session {decision: resume|commit|discard, officer}", (args) => {
+      if (!this.session) throw new Error('this booth runs no sessions (no `session` in the manifest)');
+      const decision = args.decision;
+      if (decision !== 'resume' && decision !== 'commit' && decision !== 'discard') throw new Error('args.decision must be resume, commit or discard');
+      if (typeof args.officer !== 'string' || !/^[\w.@-]{1,64}$/.test(args.officer)) throw new Error('args.officer must be an officer id (1-64 letters, digits, . _ @ -)');
+      return this.session.officer(decision, args.officer);
+    });
     this.control.register('door.unlock', 'release the door {reason}; always accepted', async (args) => {
       await this.door.release(reasonOf(args, 'control socket'));
       return { state: this.door.state };
@@ -357,3 +385,11 @@ export class Booth extends EventEmitter<BoothEvents> {
   }
 }
 
+
+function sessionStatus(snapshot: ReturnType<SessionOrchestrator['snapshot']>): NonNullable<BoothStatus['session']> {
+  return {
+    state: snapshot.state,
+    ...(snapshot.sessionId ? { sessionId: snapshot.sessionId } : {}),
+    ...(snapshot.reason ? { reason: snapshot.reason } : {}),
+  };
+}

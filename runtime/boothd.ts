@@ -15,6 +15,8 @@ import { CaptureReceiver } from '../simulator/central/capture-receiver.ts';
 import { PrimaryHost } from '../simulator/central/primary-host.ts';
 import type { BoothConfig as LoadedConfigType } from './config/schema.ts';
 import { DemoVisit } from '../simulator/scenarios/demo-visit.ts';
+import { DemoCrowd } from '../simulator/people/demo-crowd.ts';
+import { personDevicesOf } from '../simulator/people/person-devices.ts';
 import { syntheticPackage } from '../simulator/captures/synthetic-package.ts';
 import { Booth } from './booth.ts';
 import { ConfigError } from './config/errors.ts';
@@ -102,16 +104,20 @@ async function main(): Promise<number> {
   const serials = new Map<string, string>();
   booth.devices.on('ready', (device, info) => serials.set(device.id, info.serial));
   const captures = booth.captures;
-  const demo = values.demo
-    ? new DemoVisit(booth.devices.devices, {
+  // With a session in the manifest the demo sends simulated people through real sessions; without
+  // one (make run-wire's real drivers) it plays the scripted visit through HAL calls.
+  const demo = !values.demo
+    ? undefined
+    : booth.session
+    ? new DemoCrowd(booth.session, personDevicesOf(booth.devices.devices), { clock: systemClock, logger: logger.child({ component: 'demo' }) })
+    : new DemoVisit(booth.devices.devices, {
         clock: systemClock,
         logger: logger.child({ component: 'demo' }),
         door: booth.door,
         boothId: loaded.config.booth.id,
         serialOf: (id) => serials.get(id) ?? 'unknown',
         ...(captures ? { submit: (pkg: Parameters<typeof captures.submit>[0]) => void captures.submit(pkg) } : {}),
-      })
-    : undefined;
+      });
 
   let central: PrimaryHost | undefined;
   let receiver: CaptureReceiver | undefined;
@@ -171,6 +177,7 @@ async function main(): Promise<number> {
   await booth.start();
   systemd.ready();
   logger.info({ socket: booth.control.path, broker: booth.brokerUrl }, 'boothd running; Ctrl-C stops it and releases the door');
+  if (booth.person?.url) logger.info({ kiosk: booth.person.url }, `kiosk screen at ${booth.person.url}/ (open it in a browser to watch the sessions)`);
   if (demo) {
     const centralLog = logger.child({ component: 'central' });
     central = new PrimaryHost({

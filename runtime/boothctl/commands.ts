@@ -8,6 +8,7 @@ import { configCommand } from './commands/config.ts';
 import { deviceCommand } from './commands/device.ts';
 import { doctorCommand } from './commands/doctor.ts';
 import { doorCommand } from './commands/door.ts';
+import { sessionCommand } from './commands/session.ts';
 import { exportCommand } from './commands/export.ts';
 import { keysCommand } from './commands/keys.ts';
 import { logsCommand } from './commands/logs.ts';
@@ -28,6 +29,7 @@ export const BOOTHCTL_COMMANDS: readonly CommandSpec[] = [
   bundleCommand,
   keysCommand,
   doorCommand,
+  sessionCommand,
   simCommand,
   callCommand,
   completionCommand,
