@@ -63,6 +63,7 @@ export async function sessionFixture(options: { sessionYaml?: string; devicesYam
     devicesYaml: options.devicesYaml ?? FAST_SIM_DEVICES_YAML,
     maxLockSeconds: options.maxLockSeconds ?? 600,
     extraYaml: `
+kiosk: { port: 0 }
 captures: { boothKeyFile: ${join(keys, 'booth.key')}, centralPublicKeyFile: ${join(keys, 'central.pub')}, mqttProtocolVersion: 4 }
 session:
   timeouts: { inactivitySeconds: 30, stillThereSeconds: 10, leaveGraceSeconds: 5, autoRetrySeconds: 2, goodbyeSeconds: 10, recheckSeconds: 5 }
