@@ -25,6 +25,8 @@ export interface BoothAccess {
   brokerUrl(): string | undefined;
   /** Whether boothd sees its primary host online; undefined when it cannot know (boothd down). */
   primaryHostOnline(): boolean | undefined;
+  /** The enrolment session's state as boothd sees it; undefined when it cannot know (boothd down, no sessions). */
+  sessionState(): string | undefined;
   close(): Promise<void>;
 }
 
@@ -60,6 +62,10 @@ export class DaemonAccess implements BoothAccess {
 
   primaryHostOnline(): boolean | undefined {
     return this.#status.primaryHost?.online;
+  }
+
+  sessionState(): string | undefined {
+    return this.#status.session?.state;
   }
 
   async close(): Promise<void> {}
@@ -113,6 +119,10 @@ export class DirectAccess implements BoothAccess {
   }
 
   primaryHostOnline(): boolean | undefined {
+    return undefined;
+  }
+
+  sessionState(): string | undefined {
     return undefined;
   }
 

@@ -101,7 +101,13 @@ function deviceFinding(row: DeviceRow): Finding {
   return fail(`${row.id} does not answer: ${error}`, fix);
 }
 
+/** Session states in which nobody is being enrolled, so cycling the lock disturbs no one. */
+const NO_SESSION = new Set(['idle', 'out-of-service']);
+
 async function doorCycle(access: BoothAccess, doorId: string, sensorIds: readonly string[]): Promise<Finding> {
+  // The cycle's unlock would release a session's lock (and its lock would shut a person in).
+  const session = access.sessionState();
+  if (session !== undefined && !NO_SESSION.has(session)) return skip(`an enrolment session is running (${session}): the lock is not cycled`);
   // Only a device with an occupancy input can say the booth is empty (an environment sensor reads
   // "occupied: false" because it has no such input). Without one, the lock is not cycled.
   let knowsOccupancy = false;
