@@ -28,7 +28,7 @@ mkdir -p "$opt/node/bin" "$opt/scripts" "$stage/usr/bin" "$stage/lib/systemd/sys
 
 # The sources Node runs (type stripping, no build step). The simulator ships too: boothd
 # imports its control hooks and demo, and the example manifest describes a simulated booth.
-for dir in runtime protocols hal simulator drivers; do
+for dir in runtime protocols hal simulator drivers kiosk; do
   [ -d "$dir" ] && cp -R "$dir" "$opt/"
 done
 cp scripts/*.ts "$opt/scripts/"
