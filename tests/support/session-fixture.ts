@@ -28,7 +28,7 @@ export const FAST_SIM_DEVICES_YAML = `
   - { id: lights, compatible: "sim,lighting", props: { latencyMs: 0 } }
   - { id: sensors, compatible: "sim,sensors", props: { latencyMs: 0 } }
   - { id: scanner, compatible: "sim,fingerprint", props: { placeDelayMs: 100, previewFrames: 2, latencyMs: 0 } }
-  - { id: camera, compatible: "sim,camera", props: { latencyMs: 0, previewIntervalMs: 50 } }
+  - { id: camera, compatible: "sim,camera", props: { latencyMs: 120, previewIntervalMs: 50 } }
   - { id: pad, compatible: "sim,signature-pad", props: { signingMs: 100, latencyMs: 0 } }
   - { id: passport, compatible: "sim,document-reader", props: { latencyMs: 0 } }
 `;
