@@ -13,7 +13,8 @@ import { SimFingerprintScanner } from '../devices/sim-fingerprint.ts';
 import { SimSensors } from '../devices/sim-sensors.ts';
 import { mulberry32 } from '../imaging/random.ts';
 import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
-import { VisitPackage } from '../captures/visit-package.ts';
+import { newUuidV7 } from '../../protocols/capture/package-codec.ts';
+import { SessionRecord } from '../../runtime/session/session-record.ts';
 
 /** What the demo needs from the booth's door policy (the runtime's DoorGuard provides it). */
 export interface DemoDoor {
@@ -89,8 +90,11 @@ export class DemoVisit {
     const camera = this.ofClass<Camera>('camera');
     const pad = this.ofClass<SignaturePad>('signature-pad');
     const io = { signal, timeoutMs: 20_000 };
-    const visit = new VisitPackage(clock.now());
-    const by = (deviceId: string) => ({ deviceId, deviceSerial: this.#options.serialOf?.(deviceId) ?? 'unknown', startedAtMs: clock.now() });
+    // The same package model a real session builds (runtime/session/session-record.ts).
+    const visit = new SessionRecord(newUuidV7(clock.now()), clock.now());
+    visit.language = 'en';
+    visit.consent = { given: true, textVersion: 'demo-1', atMs: clock.now() };
+    const by = (deviceId: string) => ({ deviceId, deviceSerial: this.#options.serialOf?.(deviceId) ?? 'unknown', startedAtMs: clock.now(), attempt: 1 });
 
     // Every person's fingers differ: give this one a plausible spread of qualities.
     const random = mulberry32(this.visits + 1);
@@ -108,7 +112,7 @@ export class DemoVisit {
       for (const slap of SLAPS) {
         const started = by(scanner.id);
         const capture = await scanner.captureSlap(slap, io);
-        visit.addSlap(slap, capture, started);
+        visit.keepSlap(slap, capture, started);
         const qualities = capture.fingers.map((finger) => `${finger.position}:${finger.quality}`).join(' ');
         logger.info(
           { slap, width: capture.image.width, height: capture.image.height, live: capture.liveness.live },
@@ -120,7 +124,7 @@ export class DemoVisit {
       await lighting?.setScene('portrait', io);
       const started = by(camera.id);
       const portrait = await camera.capture(io);
-      visit.addPortrait(portrait, started);
+      visit.keepPortrait(portrait, portrait.checks.faceFound && portrait.checks.eyesOpen !== false ? 90 : 20, started);
       logger.info(
         { width: portrait.width, height: portrait.height, bytes: portrait.jpeg.byteLength, checks: portrait.checks },
         `captured portrait ${portrait.width}x${portrait.height} JPEG (${Math.round(portrait.jpeg.byteLength / 1024)} KiB)`,
@@ -130,13 +134,13 @@ export class DemoVisit {
       await lighting?.setScene('welcome', io);
       const started = by(pad.id);
       const signature = await pad.collect('Please sign here', io);
-      visit.addSignature(signature, started, clock.now());
+      visit.keepSignature(signature, started, clock.now());
       logger.info({ samples: signature.samples.length, bytes: signature.png.byteLength }, `captured signature: ${signature.samples.length} pen samples`);
     }
 
     if (this.#options.submit) {
-      this.#options.submit(visit.build(this.#options.boothId ?? 'demo', 'en', clock.now()));
-      logger.info({ packageId: visit.packageId }, `capture package ${visit.packageId} sealed and stored in the outbox`);
+      this.#options.submit(visit.build(this.#options.boothId ?? 'demo', 'COMPLETED', '', clock.now()));
+      logger.info({ packageId: visit.sessionId }, `capture package ${visit.sessionId} sealed and stored in the outbox`);
     }
     await door.release('demo visit finished');
     await lighting?.setScene('idle', io);

@@ -5,6 +5,7 @@
  * the page sends, acks actions the snapshot allows and refuses the others with EORDER (so a test
  * can prove the page only offers allowed actions).
  */
+import { MessageCatalogue } from '../../runtime/i18n/catalogue.ts';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,22 +29,10 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const UI_DIR = join(REPO, 'kiosk/ui');
 export const I18N_DIR = join(REPO, 'runtime/i18n');
 
-/** The 13 languages as the booth offers them, each named in itself. */
-export const NATIVE_NAMES: Record<Language, string> = {
-  ru: 'Русский',
-  uk: 'Українська',
-  tg: 'Тоҷикӣ',
-  uz: 'Oʻzbekcha',
-  ro: 'Română',
-  en: 'English',
-  fr: 'Français',
-  de: 'Deutsch',
-  ky: 'Кыргызча',
-  kk: 'Қазақша',
-  zh: '中文',
-  tr: 'Türkçe',
-  ka: 'ქართული',
-};
+/** The 13 languages as the booth offers them, each named in itself (the i18n tests pin the names). */
+export const NATIVE_NAMES: Record<Language, string> = Object.fromEntries(
+  MessageCatalogue.load().languages().map(({ code, name }) => [code, name]),
+) as Record<Language, string>;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
