@@ -161,3 +161,34 @@ devices:${ALL_SIM_DEVICES_YAML}`,
     assert.equal(sandbox.physicalBolt(), 'unlocked');
   });
 });
+
+describe('boothd --demo with a session in the manifest (what make run plays)', () => {
+  it('sends simulated people through real sessions; their packages reach the demo central; SIGINT exits 0', { timeout: 90_000 }, async () => {
+    const port = await freePort();
+    sandbox = new BoothdSandbox(
+      (stateDir) => `
+booth: { id: demo-02, group: demo }
+stateDir: ${stateDir}
+mqtt: { embeddedBroker: { port: ${port} }, primaryHost: central-sim }
+captures: { boothKeyFile: keys/booth.key, centralPublicKeyFile: keys/central.pub }
+session: { timeouts: { goodbyeSeconds: 2 } }
+kiosk: { port: 0 }
+devices:${ALL_SIM_DEVICES_YAML}`,
+    );
+    writeKeyPair(join(sandbox.dir, 'keys'), 'booth', generateBoothKeyPair());
+    writeKeyPair(join(sandbox.dir, 'keys'), 'central', generateCentralKeyPair());
+    const run = sandbox.start(['--config', sandbox.configFile, '--demo']);
+    const kiosk = await run.waitForLine((line) => /^kiosk screen at http:\/\/127\.0\.0\.1:\d+\//.test(line.msg ?? ''), 'the kiosk URL', 30_000);
+    const page = await fetch(String(kiosk.msg).match(/http:\/\/127\.0\.0\.1:\d+\//)![0]);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/);
+    await run.waitForLine((line) => /^right-four attempt 1 of 3: accepted, quality \[2:\d+\/30 3:\d+\/20 4:\d+\/10 5:\d+\/10\]$/.test(line.msg ?? ''), 'a slap verdict', 60_000);
+    await run.waitForLine((line) => /^session \S+ completed$/.test(line.msg ?? ''), 'a completed session', 60_000);
+    await run.waitForLine((line) => /^capture package \S+ stored/.test(line.msg ?? ''), 'its package stored by the demo central', 60_000);
+    run.child.kill('SIGINT');
+    const exited = await Promise.race([run.exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 15_000))]);
+    if (exited === 'hung') assert.fail('boothd --demo did not exit within 15 s of SIGINT');
+    assert.equal(exited.code, 0);
+    assert.equal(sandbox.physicalBolt(), 'unlocked');
+  });
+});
