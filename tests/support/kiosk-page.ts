@@ -342,11 +342,12 @@ export class KioskPage {
   }
 
   /**
-   * Saves a PNG of the whole screen as <screenshotsDir>/<width>x<height>/<name>.png, after
-   * animations have been paused on a fixed frame; returns the file path.
+   * Saves a PNG of the whole screen as <screenshotsDir>/<folder>/<name>.png (the folder is
+   * <width>x<height> unless given), after animations have been paused on a fixed frame; returns
+   * the file path.
    */
-  async screenshot(name: string): Promise<string> {
-    const dir = join(screenshotsDir(), `${this.viewport.width}x${this.viewport.height}`);
+  async screenshot(name: string, folder = `${this.viewport.width}x${this.viewport.height}`): Promise<string> {
+    const dir = join(screenshotsDir(), folder);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name}.png`);
     await this.page.evaluate(() => {
