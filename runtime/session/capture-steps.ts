@@ -5,6 +5,7 @@
  */
 import type { Camera, FingerprintScanner, Lighting, PreviewFrame as ScannerFrame, SignaturePad, Slap } from '../../hal/index.ts';
 import { isDeviceError } from '../../hal/errors.ts';
+import { sleep } from '../../hal/clock.ts';
 import { encodePng } from '../../protocols/imaging/png.ts';
 import { evaluatePalm, evaluatePortrait, evaluateSlap, expectedFingers } from './attempt-checks.ts';
 import { captureWithRetries } from './capture-attempts.ts';
@@ -32,7 +33,7 @@ export async function fingerprintsStep(context: StepContext): Promise<void> {
         evaluate: (capture) => evaluateSlap(capture, slap, missing, context.config.quality),
         keep: (capture, attempt, startedAtMs) => context.record.keepSlap(slap, capture, origin(context, scanner.id, attempt, startedAtMs)),
       });
-      context.prompt('fingers.accepted');
+      await accepted(context, 'fingers.accepted');
     }
   } finally {
     stopPreview();
@@ -55,7 +56,7 @@ export async function palmsStep(context: StepContext): Promise<void> {
         evaluate: (capture) => evaluatePalm(capture, context.config.quality),
         keep: (capture, attempt, startedAtMs) => context.record.keepPalm(capture, origin(context, scanner.id, attempt, startedAtMs)),
       });
-      context.prompt('palms.accepted');
+      await accepted(context, 'palms.accepted');
     }
   } finally {
     stopPreview();
@@ -82,7 +83,7 @@ export async function faceStep(context: StepContext): Promise<void> {
         context.record.keepPortrait(portrait, quality, origin(context, camera.id, attempt, startedAtMs));
       },
     });
-    context.prompt('face.accepted');
+    await accepted(context, 'face.accepted');
   } finally {
     camera.off('preview', onFrame);
     if (camera.state === 'ready' && camera.capabilities.has('preview')) await camera.setPreview(false, { timeoutMs: 2000 }).catch(() => undefined);
@@ -122,6 +123,13 @@ export async function signatureStep(context: StepContext): Promise<void> {
   } finally {
     stopClear();
   }
+}
+
+/** The person sees (and hears) that the capture was good and lifts the hand before the next one. */
+async function accepted(context: StepContext, key: string): Promise<void> {
+  context.prompt(key);
+  const pauseMs = context.config.timeouts.acceptedPauseSeconds * 1000;
+  if (pauseMs > 0) await sleep(context.clock, pauseMs, context.signal);
 }
 
 function forwardScannerPreview(context: StepContext, scanner: FingerprintScanner): () => void {

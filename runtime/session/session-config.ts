@@ -29,6 +29,8 @@ const timeoutsSchema = z
     leaveGraceSeconds: seconds(600).default(10),
     /** How long a capture waits for the hand, face or pen before asking again. */
     captureSeconds: seconds(600).default(45),
+    /** An accepted capture stays on screen this long ("good, lift your hand") before the next one. */
+    acceptedPauseSeconds: z.number().min(0).max(30).default(1.5),
     /** After a failed attempt, the next starts by itself after this (or at once on "retry"). */
     autoRetrySeconds: seconds(600).default(5),
     /** The goodbye/refused screen; then the booth is idle again (sooner when the person leaves). */

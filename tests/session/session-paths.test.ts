@@ -127,6 +127,17 @@ describe('session paths', () => {
       assert.equal(fixture.booth.door.state, 'released');
     }));
 
+  it('an accepted capture stays on screen for acceptedPauseSeconds before the next instruction', () =>
+    withBooth(async (fixture) => {
+      const prompts: Array<{ key: string; at: number }> = [];
+      fixture.session.on('prompt', (prompt) => prompts.push({ key: prompt.key, at: fixture.clock.now() }));
+      fixture.person({ name: 'perfect', language: 'en' }).enter();
+      await fixture.untilEnded(1);
+      const accepted = prompts.findIndex((prompt) => prompt.key === 'fingers.accepted');
+      assert.equal(prompts[accepted + 1]!.key, 'fingers.left-four');
+      assert.ok(prompts[accepted + 1]!.at - prompts[accepted]!.at >= 1500, 'the person has time to see the verdict and lift the hand');
+    }));
+
   it('cancel: a goodbye that says nothing was kept', () =>
     withBooth(async (fixture) => {
       const prompts: string[] = [];
