@@ -10,7 +10,7 @@
  * erased only on the central acknowledgement, never on an MQTT PUBACK.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, existsSync } from 'node:fs';
+import { mkdirSync, renameSync, existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../../hal/clock.ts';
@@ -104,8 +104,24 @@ export class Outbox {
     this.#db = undefined;
   }
 
-  /** Whether a new session may start: refused with a reason when the quota is used up. */
+  /**
+   * Whether a new session may start: refused with a reason when the quota is used up, or when
+   * the disk itself has no room for it (a session that could not be stored would be taken from
+   * the person for nothing).
+   */
   admission(expectedBytes: number): { ok: true } | { ok: false; reason: string } {
+    const quota = this.quotaAdmission(expectedBytes);
+    if (!quota.ok) return quota;
+    const free = freeBytes(this.#dir);
+    // Twice the package: SQLite's journal and the sealed copy need room while it is written.
+    if (free !== undefined && free < expectedBytes * 2) {
+      return { ok: false, reason: `disk full: ${Math.floor(free / 1024 ** 2)} MiB free where the outbox lives, a session needs ${Math.ceil((expectedBytes * 2) / 1024 ** 2)} MiB` };
+    }
+    return { ok: true };
+  }
+
+  /** The quota alone: a package being stored is tried against the disk itself (ENOSPC says so). */
+  private quotaAdmission(expectedBytes: number): { ok: true } | { ok: false; reason: string } {
     const { bytes } = this.stats();
     if (bytes + expectedBytes > this.#limits.maxBytes) {
       return { ok: false, reason: `outbox holds ${bytes} of ${this.#limits.maxBytes} bytes; ${expectedBytes} more do not fit until captures are delivered` };
@@ -120,7 +136,7 @@ export class Outbox {
    */
   accept(packageId: string, sealed: Uint8Array): void {
     const db = this.db();
-    const admission = this.admission(sealed.byteLength);
+    const admission = this.quotaAdmission(sealed.byteLength);
     if (!admission.ok) throw new OutboxError('EQUOTA', admission.reason);
     const key = randomBytes(32);
     const iv = randomBytes(IV_BYTES);
@@ -322,4 +338,14 @@ function finishInterruptedErases(db: DatabaseSync): void {
   db.exec('DELETE FROM package_data WHERE package_id NOT IN (SELECT package_id FROM package_keys)');
   db.exec('DELETE FROM packages WHERE package_id NOT IN (SELECT package_id FROM package_keys)');
   db.exec('COMMIT');
+}
+
+/** Free bytes on the outbox's file system; undefined when it cannot be read (the write will say). */
+function freeBytes(dir: string): number | undefined {
+  try {
+    const stats = statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return undefined;
+  }
 }
