@@ -23,6 +23,8 @@ type Wake = { kind: 'look' } | { kind: 'interrupt'; why: Interruption } | { kind
 export class AfterSession {
   readonly #options: AfterSessionOptions;
   readonly #wake = new EventEmitter<{ wake: [Wake] }>();
+  /** Remembered: a wait that starts after boothd began stopping must not hold the shutdown. */
+  #stopping = false;
 
   constructor(options: AfterSessionOptions) {
     this.#options = options;
@@ -35,7 +37,13 @@ export class AfterSession {
   }
 
   interrupt(why: Interruption): void {
+    if (why === 'stopping') this.#stopping = true;
     this.#wake.emit('wake', { kind: 'interrupt', why });
+  }
+
+  /** The session starts (again): waits wait again. */
+  resume(): void {
+    this.#stopping = false;
   }
 
   decide(decision: OfficerDecision): void {
@@ -85,6 +93,7 @@ export class AfterSession {
       };
       const timer = Number.isFinite(ms) ? this.#options.clock.setTimeout(() => done('timeout'), ms) : undefined;
       this.#wake.on('wake', onWake);
+      if (this.#stopping && interruptions.includes('stopping')) return done('stopping');
       if (interruptions.includes('fire-alarm') && this.#options.fireAlarm()) return done('fire-alarm');
       const met = condition();
       if (met !== undefined) done(met);

@@ -129,6 +129,7 @@ export class SessionOrchestrator extends EventEmitter<SessionEvents> implements 
   /** Watches occupancy, the fire alarm and device faults; the booth is idle until someone comes. */
   async start(): Promise<void> {
     this.#stopped = false;
+    this.#after.resume();
     for (const sensors of this.occupancySensors()) {
       const onChange = (sensor: string, value: boolean) => {
         if (sensor === 'occupied') this.onOccupancy(value);

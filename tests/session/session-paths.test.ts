@@ -138,6 +138,18 @@ describe('session paths', () => {
       assert.ok(prompts[accepted + 1]!.at - prompts[accepted]!.at >= 1500, 'the person has time to see the verdict and lift the hand');
     }));
 
+  it('stopping boothd mid-session ends it at once: no goodbye wait holds the shutdown', () =>
+    withBooth(async (fixture) => {
+      fixture.person({ name: 'interrupted', language: 'en' }).enter();
+      await fixture.untilState('palms');
+      const stopped = fixture.session.stop();
+      await fixture.clock.drive(stopped, 1000); // the goodbye screen alone would take 10 s
+      assert.equal(fixture.summaries[0]!.outcome, 'cancelled');
+      assert.equal(fixture.summaries[0]!.reason, 'boothd stopping');
+      assert.equal(fixture.booth.door.state, 'released');
+      assert.deepEqual(fixture.outboxPackages(), []);
+    }));
+
   it('cancel: a goodbye that says nothing was kept', () =>
     withBooth(async (fixture) => {
       const prompts: string[] = [];
