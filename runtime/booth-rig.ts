@@ -4,7 +4,9 @@
  * submits N synthetic capture packages (K captures of BYTES each, default K = 1) to a running
  * boothd through the same path a session uses (seal → outbox), and appends one line
  * `<packageId> <sha256 of each capture …>` to FILE per package, only after boothd has confirmed
- * it durable. The scenario runner and the fleet simulator are not built yet and say so.
+ * it durable.
+ *   booth-rig run [--rig RIG.yaml] [--junit FILE] [--html FILE] [--json FILE] [--keep] SCENARIO.yaml…
+ * plays scenarios against the real boothd, on a fresh simulated booth each (runtime/rig/).
  */
 import { appendFileSync, closeSync, fsyncSync, openSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { sendControlCommand } from './control/control-client.ts';
 import type { AcceptedPackage } from './captures/capture-pipeline.ts';
 
 const USAGE = `usage: booth-rig load --captures N --size BYTES --accepted-log FILE [--per-package K] [--state-dir DIR]
-       (run and fleet are not implemented yet)`;
+       booth-rig run [--rig RIG.yaml] [--junit FILE] [--html FILE] [--json FILE] [--keep] SCENARIO.yaml…`;
 
 async function load(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -57,9 +59,43 @@ function appendDurably(file: string, line: string): void {
   closeSync(fd);
 }
 
+/**
+ * The scenario runner (runtime/rig/, docs/booth-rig.md), loaded only when asked for. The first
+ * Ctrl-C (or SIGTERM) interrupts the run and lets the current scenario tear its booth down; a
+ * second one, or the rig dying, kills every process it started by PID.
+ */
+async function run(argv: string[]): Promise<number> {
+  const [{ runCommand }, { ChildRegistry }, { systemClock }] = await Promise.all([
+    import('./rig/run-command.ts'),
+    import('./rig/child-registry.ts'),
+    import('../hal/clock.ts'),
+  ]);
+  const registry = new ChildRegistry();
+  const interrupt = new AbortController();
+  process.on('exit', () => registry.killAllNow());
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      if (interrupt.signal.aborted) {
+        registry.killAllNow();
+        process.exit(130);
+      }
+      process.stderr.write(`booth-rig: ${signal}: stopping after the current scenario's teardown (again to kill at once)\n`);
+      interrupt.abort(new Error(`interrupted by ${signal}`));
+    });
+  }
+  return runCommand(argv, {
+    clock: systemClock,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    interrupt: interrupt.signal,
+    registry,
+  });
+}
+
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'load') return load(rest);
+  if (command === 'run') return run(rest);
   process.stderr.write(`booth-rig: ${command ? `"${command}" is not implemented yet` : 'no command given'}\n${USAGE}\n`);
   return 64;
 }

@@ -3,11 +3,28 @@
  * booth-rig can press the exit button or pull a cable on a running boothd through its control
  * socket. Returns nothing for devices that are not simulators.
  */
+import { DEVICE_ERROR_CODES, type DeviceErrorCode } from '../hal/errors.ts';
+import { FINGER_POSITIONS, type FingerPosition } from '../hal/fingerprint.ts';
 import type { AnyDevice } from '../hal/index.ts';
+import { SimCamera } from './devices/sim-camera.ts';
 import { SimDevice } from './devices/sim-device.ts';
 import { SimDocumentReader } from './devices/sim-document-reader.ts';
 import { SimDoorLock } from './devices/sim-door-lock.ts';
+import { SimFingerprintScanner } from './devices/sim-fingerprint.ts';
 import { SimSensors } from './devices/sim-sensors.ts';
+
+/**
+ * What `sim.face` puts in front of the camera. `badly-lit` is the room light 3 stops off: the
+ * camera's auto exposure makes up for it, so it shows only once exposure is set by hand.
+ */
+const FACE_SUBJECTS = {
+  ok: { present: true, eyesOpen: true, frontal: true, lightingStops: 0 },
+  present: { present: true },
+  absent: { present: false },
+  'eyes-closed': { present: true, eyesOpen: false },
+  turned: { present: true, frontal: false },
+  'badly-lit': { present: true, lightingStops: 3 },
+} as const;
 
 export interface SimCommand {
   command: string;
@@ -61,6 +78,66 @@ export function simControlCommands(devices: readonly AnyDevice[]): SimCommand[] 
       handler: () => ({ bolt: only(SimDoorLock, 'door lock').physicalBolt }),
     },
     {
+      command: 'sim.hang',
+      describe: 'the next command to {device} never gets an answer (only its timeout ends it)',
+      handler: (args) => void byId(args).hangNextCommand(),
+    },
+    {
+      command: 'sim.fail-next',
+      describe: 'the next command to {device} fails with {code} (ETIMEDOUT, EIO, EBADMSG, ENODEV, EBUSY, …)',
+      handler: (args) => void byId(args).failNextCommand(errorCode(args.code)),
+    },
+    {
+      command: 'sim.latency',
+      describe: '{device} answers every command after {latencyMs} from now on',
+      handler: (args) => {
+        const latency = args.latencyMs;
+        if (typeof latency !== 'number' || !Number.isInteger(latency) || latency < 0 || latency > 60_000) {
+          throw new Error(`args.latencyMs must be an integer 0..60000; got ${JSON.stringify(latency)}`);
+        }
+        byId(args).setLatency(latency);
+      },
+    },
+    {
+      command: 'sim.finger-quality',
+      describe: 'every finger the person places has this {quality} (0-100)',
+      handler: (args) => {
+        const quality = args.quality;
+        if (typeof quality !== 'number' || !Number.isInteger(quality) || quality < 0 || quality > 100) {
+          throw new Error(`args.quality must be an integer 0..100; got ${JSON.stringify(quality)}`);
+        }
+        only(SimFingerprintScanner, 'fingerprint scanner').setAllFingersQuality(quality);
+      },
+    },
+    {
+      command: 'sim.wrong-hand',
+      describe: 'the person puts the other hand on the platen {wrong: boolean}',
+      handler: (args) => void only(SimFingerprintScanner, 'fingerprint scanner').setWrongHand(flag(args, 'wrong')),
+    },
+    {
+      command: 'sim.fingers-missing',
+      describe: 'exactly these {fingers: [1-10…]} never touch the platen (every other finger does)',
+      handler: (args) => {
+        const fingers = args.fingers;
+        if (!Array.isArray(fingers) || !fingers.every((finger) => FINGER_POSITIONS.includes(finger as FingerPosition))) {
+          throw new Error(`args.fingers must be a list of finger positions 1..10; got ${JSON.stringify(fingers)}`);
+        }
+        const scanner = only(SimFingerprintScanner, 'fingerprint scanner');
+        for (const finger of FINGER_POSITIONS) scanner.setFingerMissing(finger, fingers.includes(finger));
+      },
+    },
+    {
+      command: 'sim.face',
+      describe: `who stands in front of the camera {subject: ${Object.keys(FACE_SUBJECTS).join('|')}}`,
+      handler: (args) => {
+        const subject = args.subject;
+        if (typeof subject !== 'string' || !Object.hasOwn(FACE_SUBJECTS, subject)) {
+          throw new Error(`args.subject must be one of ${Object.keys(FACE_SUBJECTS).join(', ')}; got ${JSON.stringify(subject)}`);
+        }
+        only(SimCamera, 'camera').setSubject(FACE_SUBJECTS[subject as keyof typeof FACE_SUBJECTS]);
+      },
+    },
+    {
       command: 'sim.present-mrz',
       describe: 'lay a passport with {lines: string[]} on the reader',
       handler: (args) => {
@@ -72,4 +149,11 @@ export function simControlCommands(devices: readonly AnyDevice[]): SimCommand[] 
       },
     },
   ];
+}
+
+function errorCode(code: unknown): DeviceErrorCode {
+  if (typeof code !== 'string' || !(DEVICE_ERROR_CODES as readonly string[]).includes(code)) {
+    throw new Error(`args.code must be one of ${DEVICE_ERROR_CODES.join(', ')}; got ${JSON.stringify(code)}`);
+  }
+  return code as DeviceErrorCode;
 }

@@ -216,6 +216,7 @@ function writePackage(dir: string, pkg: CapturePackage, sealedSha256: string, an
     boothId: pkg.boothId,
     createdAtMs: pkg.createdAtMs,
     outcome: pkg.outcome.result,
+    language: pkg.language,
     missingFingers: pkg.missingFingers,
     sealedSha256,
     captures,

@@ -1,0 +1,97 @@
+/**
+ * What the rig has seen of its booth: the kiosk's snapshots, prompts, verdicts and endings, the
+ * Sparkplug metrics, central's receipts. Each arrival is told in the timeline as an `event`.
+ * Expectations about passing things (a state, a prompt, an ending, a metric value) look at what
+ * arrived since the previous `expect` finished — `markExpect()` moves that line.
+ */
+import type { ReceiverReport } from '../../simulator/central/capture-receiver.ts';
+import type { QualityFeedback, SessionSnapshot } from '../session/session-contract.ts';
+import type { KioskMessage } from './kiosk-link.ts';
+import type { MetricSample, SparkplugMessage } from './sparkplug-watch.ts';
+import type { Timeline } from './timeline.ts';
+
+type Stream = 'snapshots' | 'prompts' | 'ended' | 'samples';
+
+export class Observations {
+  readonly snapshots: SessionSnapshot[] = [];
+  readonly prompts: string[] = [];
+  readonly ended: string[] = [];
+  readonly samples: MetricSample[] = [];
+  /** The newest value of each metric: `<device or ''>/<name>` → value. */
+  readonly latest = new Map<string, MetricSample['value']>();
+  readonly #timeline: Timeline;
+  #marks: Record<Stream, number> = { snapshots: 0, prompts: 0, ended: 0, samples: 0 };
+
+  constructor(timeline: Timeline) {
+    this.#timeline = timeline;
+  }
+
+  get snapshot(): SessionSnapshot | undefined {
+    return this.snapshots.at(-1);
+  }
+
+  /** What arrived in `stream` since the previous expect finished. */
+  sinceExpect<S extends Stream>(stream: S): this[S] {
+    return this[stream].slice(this.#marks[stream]) as this[S];
+  }
+
+  markExpect(): void {
+    this.#marks = { snapshots: this.snapshots.length, prompts: this.prompts.length, ended: this.ended.length, samples: this.samples.length };
+  }
+
+  onKiosk(message: KioskMessage): void {
+    switch (message.type) {
+      case 'hello':
+      case 'state':
+        return this.onSnapshot(message.snapshot as SessionSnapshot);
+      case 'prompt':
+        this.prompts.push(String(message.key));
+        return this.#timeline.event(`prompt ${String(message.key)}`);
+      case 'quality':
+        return this.onQuality(message as unknown as QualityFeedback);
+      case 'ended':
+        this.ended.push(String(message.outcome));
+        return this.#timeline.event(`session ended: ${String(message.outcome)}`);
+      default:
+        return; // previews and anything newer than booth-kiosk/1 as this rig knows it
+    }
+  }
+
+  onSparkplug(message: SparkplugMessage): void {
+    for (const sample of message.samples) {
+      this.samples.push(sample);
+      this.latest.set(`${sample.device ?? ''}/${sample.name}`, sample.value);
+    }
+    if (message.type !== 'NDATA' && message.type !== 'DDATA') this.#timeline.event(message.summary);
+  }
+
+  onReceiver(report: ReceiverReport): void {
+    const ok = report.event === 'rejected' || report.event === 'an2-failed' ? false : undefined;
+    this.#timeline.event(`central ${report.event} package ${report.packageId}`, report.detail, ok);
+  }
+
+  private onSnapshot(snapshot: SessionSnapshot): void {
+    const previous = this.snapshot;
+    this.snapshots.push(snapshot);
+    if (previous?.state === snapshot.state && previous.reason === snapshot.reason) return;
+    const target = snapshot.target ? describeTarget(snapshot.target) : undefined;
+    const detail = [target, snapshot.reason, `door ${snapshot.door}`].filter(Boolean).join('; ');
+    this.#timeline.event(`session ${snapshot.state}`, detail);
+  }
+
+  private onQuality(feedback: QualityFeedback): void {
+    const verdict = feedback.accepted ? 'accepted' : `not accepted (${feedback.problems.join(', ')})`;
+    this.#timeline.event(`${describeTarget(feedback.target)} attempt ${feedback.attempt} of ${feedback.maxAttempts} ${verdict}`);
+  }
+}
+
+function describeTarget(target: NonNullable<SessionSnapshot['target']>): string {
+  switch (target.kind) {
+    case 'slap':
+      return target.slap;
+    case 'palm':
+      return `${target.palm} palm`;
+    default:
+      return target.kind;
+  }
+}
