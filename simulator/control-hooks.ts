@@ -148,6 +148,11 @@ export function simControlCommands(devices: readonly AnyDevice[]): SimCommand[] 
         only(SimDocumentReader, 'document reader').presentMrz(lines);
       },
     },
+    {
+      command: 'sim.remove-document',
+      describe: 'take the document off the reader (the person leaves with their passport)',
+      handler: () => void sims.find((sim): sim is SimDocumentReader & SimDevice<never, string> => sim instanceof SimDocumentReader)?.removeDocument(),
+    },
   ];
 }
 

@@ -26,6 +26,8 @@ export async function playPerson(step: PersonStep, context: StepContext): Promis
         return undefined;
       case 'leave':
         await booth.control('sim.occupancy', { occupied: false });
+        // A person takes their passport with them (a booth without a reader ignores this).
+        await booth.control('sim.remove-document', {});
         return undefined;
       case 'press-exit':
         await booth.control('sim.exit-button');

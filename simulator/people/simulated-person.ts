@@ -84,7 +84,8 @@ export class SimulatedPerson {
     this.#inside = false;
     this.#session.off('state', this.#onState);
     this.#session.off('quality', this.#onQuality);
-    const { scanner, sensors, camera, pad } = this.#devices;
+    const { scanner, sensors, camera, pad, reader } = this.#devices;
+    if (this.#script.passportMrz) reader?.removeDocument(); // the passport leaves with its owner
     for (const finger of this.#script.missing ?? []) scanner?.setFingerMissing(finger.position, false);
     scanner?.setWrongHand(false);
     // Nobody left to place a hand, face the camera or sign.
