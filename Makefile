@@ -34,7 +34,7 @@ package-lock.json:
 
 # Debian packages the tests use as independent oracles and peers.
 debs:
-	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients tmux:tmux openssl:openssl systemd-analyze:systemd dpkg-deb:dpkg gpiodetect:gpiod gpiodetect:libgpiod-dev chromium:chromium espeak-ng:espeak-ng xmllint:libxml2-utils faketime:faketime
+	@scripts/ensure-debs.sh socat:socat djpeg:libjpeg-turbo-progs pngcheck:pngcheck mosquitto:mosquitto mosquitto_pub:mosquitto-clients tmux:tmux openssl:openssl systemd-analyze:systemd dpkg-deb:dpkg gpiodetect:gpiod gpiodetect:libgpiod-dev chromium:chromium espeak-ng:espeak-ng xmllint:libxml2-utils faketime:faketime nats-server:nats-server rabbitmq-server:rabbitmq-server
 
 run: deps sdk voice var/keys/booth.key var/keys/commands.pub
 	bin/boothd --config $(CONFIG) --demo

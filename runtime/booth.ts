@@ -47,6 +47,8 @@ export interface BoothStatus {
   session?: { state: string; sessionId?: string; reason?: string };
   sparkplug: { state: string; broker?: string; bdSeq?: number; storedMessages: number; droppedMessages: number };
   outbox?: { depth: number; bytes: number; oldestAt?: number; overdue: number; full: boolean };
+  /** The capture uploads' own connection (it may be on another broker of `mqtt.urls` than Sparkplug). */
+  uploads?: { broker?: string; connected: boolean };
   devices: Awaited<ReturnType<DeviceManager['health']>>;
   components: ReturnType<Supervisor['status']>;
 }
@@ -182,6 +184,7 @@ export class Booth extends EventEmitter<BoothEvents> {
       ...(this.session ? { session: sessionStatus(this.session.snapshot()) } : {}),
       sparkplug: this.sparkplugStatus(),
       ...(this.captures ? { outbox: this.captures.stats() } : {}),
+      ...(this.captures ? { uploads: uploadsStatus(this.captures.uploader) } : {}),
       devices: await this.devices.health(),
       components: this.supervisor.status(),
     };
@@ -215,9 +218,12 @@ export class Booth extends EventEmitter<BoothEvents> {
     };
   }
 
-  /** The broker URL in use: the manifest's, or the embedded broker's once it runs. */
+  /**
+   * The broker URL in use by Sparkplug (of several in `mqtt.urls`, the one connected or being
+   * tried), else the manifest's first, or the embedded broker's once it runs.
+   */
   get brokerUrl(): string | undefined {
-    return this.config.mqtt.url ?? this.#brokerUrl;
+    return this.sparkplug.node.broker ?? this.config.mqtt.url ?? this.config.mqtt.urls?.[0] ?? this.#brokerUrl;
   }
 
   private buildSparkplug({ clock, logger, random }: BoothDependencies): Booth['sparkplug'] {
@@ -291,17 +297,18 @@ export class Booth extends EventEmitter<BoothEvents> {
    * supervisor retries the component with backoff — MQTT.js would otherwise quietly fall back to
    * 127.0.0.1:1883 and publish to whatever listens there.
    */
-  private requireBroker(): string {
-    const url = this.brokerUrl;
-    if (!url) throw new Error('no broker: mqtt.url is not set and the embedded broker is not running');
-    return url;
+  private requireBroker(): readonly string[] {
+    const { url, urls } = this.config.mqtt;
+    const brokers = urls ?? [url ?? this.#brokerUrl].filter((broker): broker is string => Boolean(broker));
+    if (brokers.length === 0) throw new Error('no broker: mqtt.url(s) is not set and the embedded broker is not running');
+    return brokers;
   }
 
   private brokerComponent(): Component {
     return {
       name: 'broker',
       start: async () => {
-        if (this.config.mqtt.url) return;
+        if (this.config.mqtt.url || this.config.mqtt.urls) return;
         const { host, port } = this.config.mqtt.embeddedBroker;
         this.#broker = new EmbeddedBroker({ host, port, logger: this.logger.child({ component: 'broker' }) });
         this.#brokerUrl = (await this.#broker.start()).url;
@@ -318,9 +325,9 @@ export class Booth extends EventEmitter<BoothEvents> {
     return {
       name: 'telemetry',
       start: async () => {
-        const brokerUrl = this.requireBroker(); // before anything starts, so a retry starts from clean
+        const brokers = this.requireBroker(); // before anything starts, so a retry starts from clean
         telemetry.start();
-        node.start(brokerUrl);
+        node.start(brokers);
       },
       stop: async () => {
         await node.stop();
@@ -385,6 +392,11 @@ export class Booth extends EventEmitter<BoothEvents> {
   }
 }
 
+
+function uploadsStatus(uploader: NonNullable<Booth['captures']>['uploader']): NonNullable<BoothStatus['uploads']> {
+  const broker = uploader.broker;
+  return { ...(broker === undefined ? {} : { broker }), connected: uploader.connected };
+}
 
 function sessionStatus(snapshot: ReturnType<SessionOrchestrator['snapshot']>): NonNullable<BoothStatus['session']> {
   return {

@@ -5,14 +5,18 @@
  * package leaves the outbox only when the central side acknowledges the whole of it — an ack
  * that may arrive late, after a reconnect or even after a restart of boothd (it is honoured
  * whenever it comes). A resume request re-sends just the missing chunks; a rejection or a
- * silent central side puts the package on a backoff and the next one goes. The MQTT client
- * reconnects by itself; nothing here blocks the event loop for long (one chunk at a time).
+ * silent central side puts the package on a backoff and the next one goes. A lost connection is
+ * made again with backoff — to the next broker when several are given (`start([url, …])`, round
+ * robin) — and every package not yet acknowledged goes again whole on it: the central ack is
+ * application-level, so a switch loses nothing and a duplicate costs only bytes. Nothing here
+ * blocks the event loop for long (one chunk at a time).
  */
 import { EventEmitter } from 'node:events';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { backoffDelay } from '../../hal/backoff.ts';
 import type { Clock, TimerHandle } from '../../hal/clock.ts';
+import { BrokerList, displayUrl } from '../sparkplug/broker-list.ts';
 import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChunks } from './transfer-codec.ts';
 
 export interface UploadSource {
@@ -99,6 +103,9 @@ export interface UploaderEvents {
 export class CaptureUploader extends EventEmitter<UploaderEvents> {
   readonly #options: UploaderOptions;
   #client: MqttClient | undefined;
+  #brokers: BrokerList | undefined;
+  /** The broker #client talks to. */
+  #clientBroker: string | undefined;
   #pumping = false;
   #stopped = true;
   /** Packages on backoff after a rejection or a silent central side: id → time to try again. */
@@ -124,9 +131,20 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     this.#options = options;
   }
 
-  start(brokerUrl: string): void {
-    const { boothId, protocolVersion, connect, mqttOptions } = this.#options;
+  /** Connects to the broker (the first reachable of several, round robin) and uploads until `stop`. */
+  start(brokers: string | readonly string[]): void {
     this.#stopped = false;
+    this.#brokers = new BrokerList(brokers);
+    this.connectTo(this.#brokers.current);
+  }
+
+  /** The broker in use (or being tried) as configured; undefined before `start`. */
+  get broker(): string | undefined {
+    return this.#clientBroker;
+  }
+
+  private connectTo(brokerUrl: string): void {
+    const { boothId, protocolVersion, connect, mqttOptions } = this.#options;
     const client = (connect ?? ((url, options) => mqtt.connect(url, options)))(brokerUrl, {
       clientId: `${boothId}.captures`,
       protocolVersion,
@@ -136,19 +154,26 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       ...mqttOptions,
     });
     this.#client = client;
+    this.#clientBroker = brokerUrl;
     client.on('connect', () => {
-      this.#options.logger.info({}, 'capture uploads: connected to the broker');
+      this.#options.logger.info({ broker: displayUrl(brokerUrl) }, `capture uploads: connected to ${displayUrl(brokerUrl)}`);
       this.#reconnects = 0;
       void client.subscribeAsync([ackTopic(boothId), resumeTopic(boothId)], { qos: 1 }).then(
         () => this.pump(),
         (error: unknown) => this.#options.logger.warn({ err: error }, 'capture uploads: subscribe failed'),
       );
     });
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    client.on('message', (topic, payload) => {
+      if (this.#client === client) this.onMessage(topic, payload);
+    });
     client.on('error', (error) => this.#options.logger.warn({ err: error }, `capture uploads: MQTT error: ${error.message}`));
     client.on('close', () => {
+      if (this.#client !== client) return; // one left behind for another broker
       // Whatever waited for a PUBACK on this connection is lost (mqtt.js may never call back for
-      // it after our own reconnect): the window empties, and the packages go again whole.
+      // it after our own reconnect): the window empties, and the packages go again whole. So do
+      // those waiting for their verdict: an ack sent while we are away is lost (clean session),
+      // and the next connection may be another broker. A verdict that still comes counts.
+      for (const awaiting of [...this.#awaiting.values()]) awaiting.finish();
       this.#inFlight = new Map();
       this.#inFlightBytes = 0;
       this.#connectionClosed.resolve();
@@ -157,15 +182,23 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     });
   }
 
-  /** After a lost or refused connection: again after 1×, 2×, 4× … retry.initialMs, at most retry.maxMs. */
+  /**
+   * After a lost or refused connection: again after 1×, 2×, 4× … retry.initialMs, at most
+   * retry.maxMs — to the same broker when there is one, else to the next one on a new client.
+   */
   private reconnectLater(client: MqttClient): void {
     if (this.#stopped || this.#client !== client || this.#reconnectTimer) return;
     const { clock, retry, logger } = this.#options;
     const delay = backoffDelay(Math.min(this.#reconnects++, 16), { ...retry, jitter: retry.jitter ?? 0 }, Math.random);
-    logger.debug({ delayMs: delay }, `capture uploads: broker connection closed; reconnecting in ${delay} ms`);
+    const next = this.#brokers!.advance();
+    const where = next === this.#clientBroker ? '' : ` to ${displayUrl(next)}`;
+    logger.debug({ delayMs: delay, broker: displayUrl(next) }, `capture uploads: broker connection closed; reconnecting${where} in ${delay} ms`);
     this.#reconnectTimer = clock.setTimeout(() => {
       this.#reconnectTimer = undefined;
-      if (!this.#stopped && this.#client === client && !client.connected) client.reconnect();
+      if (this.#stopped || this.#client !== client || client.connected) return;
+      if (next === this.#clientBroker) return client.reconnect();
+      this.connectTo(next); // first, so the old client's 'close' finds itself replaced
+      client.end(true);
     }, delay);
   }
 

@@ -9,7 +9,10 @@
  *   online device; afterwards every message carries seq + 1 mod 256;
  * - DATA with only the changed metrics, by alias; while not born, DATA goes to the durable
  *   store and is replayed after the next BIRTH with is_historical, rate-limited, in order.
- * Sessions that end are retried with backoff + jitter.
+ * Sessions that end are retried with backoff + jitter. With several brokers (`start([url, …])`)
+ * each new session goes to the next broker when the last one failed, was lost, or its primary
+ * host STATE said offline (Sparkplug 3.0, "Primary Host Application STATE in Multiple MQTT
+ * Server Topologies"); the NBIRTH names the broker in use (`MQTT/Broker`).
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
@@ -24,6 +27,7 @@ import type { SessionStore } from './session-store.ts';
 import { edgeTopic, parseTopic, stateTopic, type MessageType } from './topics.ts';
 import { decodeCommand, NODE_CONTROL, type CommandBatch } from './command-decoder.ts';
 import { parseHostState } from './host-state.ts';
+import { BrokerList, displayUrl } from './broker-list.ts';
 
 export interface EdgeLogger {
   debug(object: object, message?: string): void;
@@ -73,6 +77,7 @@ export interface EdgeNodeEvents {
 
 interface Session {
   client: MqttClient;
+  broker: string;
   bdSeq: number;
   born: boolean;
   ended: boolean;
@@ -96,7 +101,9 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   readonly #replay: Replay;
   #lastRebirthAt = -Infinity;
   #counters = { executed: 0, rejected: 0, badMessages: 0 };
-  #brokerUrl = '';
+  #brokers: BrokerList | undefined;
+  /** The broker whose STATE timestamps #hostTimestamp compares with: each broker has its own. */
+  #stateBroker: string | undefined;
 
   constructor(options: EdgeNodeOptions) {
     super();
@@ -132,10 +139,18 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     return this.#counters;
   }
 
-  /** Connects to the broker at `brokerUrl` and keeps a session up until `stop`. */
-  start(brokerUrl: string): void {
+  /**
+   * The broker of the current session (or the next one to try) as configured — boothctl tail and
+   * doctor connect with it, credentials included; undefined before `start`.
+   */
+  get broker(): string | undefined {
+    return this.#session?.broker ?? this.#brokers?.current;
+  }
+
+  /** Connects to the broker (the first reachable of several) and keeps a session up until `stop`. */
+  start(brokers: string | readonly string[]): void {
     if (this.#state !== 'stopped') return;
-    this.#brokerUrl = brokerUrl;
+    this.#brokers = new BrokerList(brokers);
     this.startSession();
   }
 
@@ -185,7 +200,9 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
 
   private startSession(): void {
     const { clock, store, group, node, logger } = this.#options;
-    const brokerUrl = this.#brokerUrl;
+    const brokerUrl = this.#brokers!.current;
+    if (brokerUrl !== this.#stateBroker) this.#hostTimestamp = -Infinity; // another broker, another STATE history
+    this.#stateBroker = brokerUrl;
     const bdSeq = this.nextBdSeq();
     const will = {
       topic: edgeTopic(group, 'NDEATH', node),
@@ -203,11 +220,12 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
       will,
       ...this.#options.mqttOptions,
     });
-    const session: Session = { client, bdSeq, born: false, ended: false };
+    const session: Session = { client, broker: brokerUrl, bdSeq, born: false, ended: false };
     this.#session = session;
     this.#hostOnline = false;
     this.setState('connecting');
-    logger.info({ bdSeq, broker: brokerUrl }, `connecting to ${brokerUrl} (bdSeq ${bdSeq})`);
+    const shown = displayUrl(brokerUrl);
+    logger.info({ bdSeq, broker: shown }, `connecting to ${shown} (bdSeq ${bdSeq})`);
     client.on('connect', () => void this.onConnect(session));
     client.on('message', (topic, payload) => this.onMessage(session, topic, payload));
     client.on('error', (error) => logger.warn({ err: error }, `MQTT error: ${error.message}`));
@@ -236,7 +254,7 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
   private onMessage(session: Session, topic: string, payload: Buffer): void {
     if (session !== this.#session) return;
     const parsed = parseTopic(topic);
-    if (parsed?.kind === 'state') return this.onHostState(session, payload);
+    if (parsed?.kind === 'state' || this.isRetainedStateOnRabbitMq(topic)) return this.onHostState(session, payload);
     if (parsed?.kind === 'edge' && (parsed.type === 'NCMD' || parsed.type === 'DCMD')) {
       return void this.onCommand(parsed.type, parsed.device, topic, payload);
     }
@@ -257,11 +275,27 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     if (state.online && !session.born) {
       logger.info({}, 'primary host is online');
       this.birth(session);
-    } else if (!state.online && session.born) {
-      logger.warn({}, 'primary host went offline: NDEATH, disconnect, store data until it is back');
+    } else if (!state.online && (session.born || this.#brokers!.urls.length > 1)) {
+      // With several brokers the host may be online on another one: walk on (at once when this
+      // session was born, with backoff when it never was, so an offline host everywhere is no hot loop).
+      const { born } = session;
+      const walk = this.#brokers!.urls.length > 1;
+      const doing = `${born ? 'NDEATH, disconnect' : 'disconnect'}, ${walk ? 'try the next broker' : 'wait for it'}`;
+      logger.warn({ broker: displayUrl(session.broker) }, `primary host is offline on ${displayUrl(session.broker)}: ${doing}; DATA is stored meanwhile`);
       this.#session = undefined;
-      void this.endSession(session, 'primary host offline').then(() => this.scheduleReconnect(0));
+      if (walk) this.#brokers!.advance();
+      void this.endSession(session, 'primary host offline').then(() => this.scheduleReconnect(born ? 0 : undefined));
     }
+  }
+
+  /**
+   * RabbitMQ 3.10's MQTT plugin (`mqtt.sparkplug = true`) hands out a *retained* message of the
+   * Sparkplug namespace as `spBv1/0/…`: it undoes its dot translation for live messages only.
+   * This node's own primary host STATE topic is taken in that spelling too, nothing else.
+   */
+  private isRetainedStateOnRabbitMq(topic: string): boolean {
+    const host = this.#options.primaryHost;
+    return host !== undefined && topic === `spBv1/0/STATE/${host}`;
   }
 
   private birth(session: Session): void {
@@ -272,6 +306,8 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
       { name: 'bdSeq', datatype: DataType.Int64, value: BigInt(session.bdSeq), timestamp: now },
       { name: NODE_CONTROL.rebirth, datatype: DataType.Boolean, value: false, timestamp: now },
       { name: NODE_CONTROL.reboot, datatype: DataType.Boolean, value: false, timestamp: now },
+      // Which broker of several this session runs on; it changes only with a new session (and NBIRTH).
+      { name: BROKER_METRIC, datatype: DataType.String, value: displayUrl(session.broker), timestamp: now },
       ...model.node.birth(),
     ];
     this.publish(session, edgeTopic(group, 'NBIRTH', node), { timestamp: now, seq: 0, metrics });
@@ -398,7 +434,9 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     session.born = false;
     if (session !== this.#session || this.#state === 'stopped') return;
     this.#session = undefined;
-    this.#options.logger.warn({ bdSeq: session.bdSeq }, 'MQTT session ended; storing data until the next one');
+    const next = this.#brokers!.advance(); // a failed or lost connection: the next broker (the same when only one)
+    const where = next === session.broker ? '' : `; next: ${displayUrl(next)}`;
+    this.#options.logger.warn({ bdSeq: session.bdSeq, broker: displayUrl(session.broker) }, `MQTT session ended on ${displayUrl(session.broker)}; storing data until the next one${where}`);
     this.scheduleReconnect();
   }
 
@@ -437,6 +475,9 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
 }
 
 const PUBLISH_QOS0 = { qos: 0, retain: false } as const;
+
+/** The NBIRTH metric naming the broker in use (String, by name, no alias). */
+export const BROKER_METRIC = 'MQTT/Broker';
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

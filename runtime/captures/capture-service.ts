@@ -56,20 +56,20 @@ export class CaptureService {
       ...(captures.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: captures.maxBytesPerSecond }),
       ackTimeoutMs: captures.ackTimeoutSeconds * 1000,
       retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
-      protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url ? 5 : 4),
+      protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url || config.mqtt.urls ? 5 : 4),
       // The same TLS identity as the Sparkplug connection: with mTLS the broker refuses anything else.
       mqttOptions: mqttTlsOptions(config.mqtt.tls),
     });
     this.#pipeline = new CapturePipeline({ boothId: config.booth.id, crypto, outbox: this.outbox, audit, onAccepted: () => this.uploader.kick() });
   }
 
-  start(brokerUrl: string): void {
+  start(brokers: string | readonly string[]): void {
     const opened = this.outbox.open();
     if (opened.quarantined) {
       this.#options.audit.record('outbox.quarantined', { to: opened.quarantined, reason: opened.reason });
       this.#options.logger.error({ to: opened.quarantined }, `corrupt outbox quarantined (${opened.reason}); continuing with a fresh one`);
     }
-    this.uploader.start(brokerUrl);
+    this.uploader.start(brokers);
   }
 
   async stop(): Promise<void> {

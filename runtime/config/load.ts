@@ -14,7 +14,10 @@ import { boothConfigSchema, type BoothConfig } from './schema.ts';
 import { ConfigError, formatKeyPath } from './errors.ts';
 import type { DriverEntry, DriverRegistry } from '../devices/registry.ts';
 
-/** Environment variables that override manifest keys, for deployment and tests. */
+/**
+ * Environment variables that override manifest keys, for deployment and tests. BOOTH_MQTT_URL
+ * may carry a comma-separated list: then it sets `mqtt.urls` (see applyEnvOverrides).
+ */
 export const ENV_OVERRIDES = {
   BOOTH_ID: ['booth', 'id'],
   BOOTH_MQTT_URL: ['mqtt', 'url'],
@@ -90,7 +93,7 @@ export function parseConfig(text: string, file: string, options: LoadOptions): L
   const secretProblems = secretFileProblems(config);
   if (secretProblems.length > 0) throw new ConfigError(file, secretProblems);
   const devices = resolveDevices(config, options.registry, file);
-  return { file, config, devices, sha256: createHash('sha256').update(text).digest('hex'), overrides: [...overridden.values()] };
+  return { file, config, devices, sha256: createHash('sha256').update(text).digest('hex'), overrides: [...new Set(overridden.values())] };
 }
 
 function resolveDevices(config: BoothConfig, registry: DriverRegistry, file: string): ResolvedDevice[] {
@@ -138,6 +141,10 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, str
   for (const [variable, path] of Object.entries(ENV_OVERRIDES)) {
     const value = env[variable];
     if (value === undefined || value === '') continue;
+    if (variable === 'BOOTH_MQTT_URL') {
+      overrideBrokers(raw, value, applied);
+      continue;
+    }
     let node: Record<string, unknown> = raw;
     for (const key of path.slice(0, -1)) {
       const next = node[key];
@@ -148,4 +155,24 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, str
     applied.set(formatKeyPath(path), variable);
   }
   return applied;
+}
+
+/**
+ * BOOTH_MQTT_URL replaces the manifest's brokers, whichever way it names them: one URL sets
+ * `mqtt.url`, a comma-separated list `mqtt.urls` (so it never clashes with the manifest's own).
+ */
+function overrideBrokers(raw: Record<string, unknown>, value: string, applied: Map<string, string>): void {
+  if (typeof raw.mqtt !== 'object' || raw.mqtt === null) raw.mqtt = {};
+  const mqtt = raw.mqtt as Record<string, unknown>;
+  delete mqtt.url;
+  delete mqtt.urls;
+  const urls = value.split(',').map((url) => url.trim());
+  if (urls.length === 1) {
+    mqtt.url = value;
+    applied.set(formatKeyPath(['mqtt', 'url']), 'BOOTH_MQTT_URL');
+    return;
+  }
+  mqtt.urls = urls;
+  applied.set(formatKeyPath(['mqtt', 'urls']), 'BOOTH_MQTT_URL');
+  urls.forEach((_, index) => applied.set(formatKeyPath(['mqtt', 'urls', index]), 'BOOTH_MQTT_URL'));
 }

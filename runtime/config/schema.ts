@@ -12,6 +12,8 @@ const identifier = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'expected 1–64 letters, digits, "_", "." or "-", starting with a letter or digit');
 
+const brokerUrl = z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL' });
+
 /** How the host reaches a device. Only the bus types a driver declares are accepted for it. */
 export const busSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sim') }).strict(),
@@ -52,8 +54,15 @@ export const boothConfigSchema = z
       .default({ level: 'info' }),
     mqtt: z
       .object({
-        /** The central broker. Absent: boothd starts its embedded broker (see embeddedBroker). */
-        url: z.url({ protocol: /^mqtts?$/, error: 'expected an mqtt:// or mqtts:// URL' }).optional(),
+        /** The central broker. Absent (and no `urls`): boothd starts its embedded broker (see embeddedBroker). */
+        url: brokerUrl.optional(),
+        /** Several brokers (a cluster's nodes, or independent ones), walked round robin on failure; instead of `url`. */
+        urls: z
+          .array(brokerUrl)
+          .min(1, 'expected at least one broker URL')
+          .max(16, 'expected at most 16 broker URLs')
+          .refine((urls) => new Set(urls).size === urls.length, 'a broker URL is listed twice')
+          .optional(),
         embeddedBroker: z
           .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(0).max(65_535).default(18_830) })
           .strict()
@@ -71,6 +80,10 @@ export const boothConfigSchema = z
           .optional(),
       })
       .strict()
+      .refine((mqtt) => mqtt.url === undefined || mqtt.urls === undefined, {
+        path: ['urls'],
+        message: 'mqtt.url and mqtt.urls are mutually exclusive: give one broker as `url` or several as `urls`',
+      })
       .default({ embeddedBroker: { host: '127.0.0.1', port: 18_830 } }),
     sparkplug: z
       .object({
