@@ -2,6 +2,7 @@
  * Plays a scenario's steps in order, each told in the timeline with its verdict. The first step
  * that fails ends the scenario: later steps assume what it should have brought about.
  */
+import { raceAbort } from '../../hal/race-abort.ts';
 import { sleep } from '../../hal/clock.ts';
 import { describeStep } from './describe-step.ts';
 import { playDevice } from './device-step.ts';
@@ -29,7 +30,7 @@ export async function playSteps(steps: readonly Step[], context: StepContext): P
     const text = describeStep(step);
     let detail: string | undefined;
     try {
-      detail = await untilAborted(playStep(step, context), context.signal);
+      detail = await raceAbort(playStep(step, context), context.signal);
     } catch (error) {
       context.timeline.step(number, step.kind, text, false, (error as Error).message);
       throw new StepError(number, error);
@@ -61,21 +62,3 @@ async function playOfficer(decision: 'resume' | 'commit' | 'discard', { booth }:
   return `officer ${OFFICER_ID}`;
 }
 
-/** A step whose own waits are bounded still must not outlive the scenario's deadline. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}

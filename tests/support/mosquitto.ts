@@ -8,7 +8,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
+import { freePort } from '../../runtime/rig/rig-broker.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -80,18 +81,8 @@ function killAllSync(): void {
   liveDirs.clear();
 }
 
-/** Asks the kernel for a free port: bind 127.0.0.1:0, read it, close. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no port from the kernel'))));
-    });
-  });
-}
+// One definition of "a free port" for the rig and the tests.
+export { freePort };
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
