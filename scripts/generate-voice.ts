@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { MessageCatalogue } from '../runtime/i18n/catalogue.ts';
-import { LANGUAGES, type Language } from '../runtime/session/session-contract.ts';
+import { LANGUAGES, type Language } from '../protocols/kiosk/session-contract.ts';
 import { readVoiceIndex, VOICE_INDEX_FILE, type VoiceIndex } from '../runtime/audio/voice-index.ts';
 import { espeakVersion, installedVoices, synthesize } from './voice/espeak.ts';
 import { planVoice, type RenderJob } from './voice/voice-plan.ts';

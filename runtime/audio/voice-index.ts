@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { LANGUAGES } from '../session/session-contract.ts';
+import { LANGUAGES } from '../../protocols/kiosk/session-contract.ts';
 
 export const VOICE_INDEX_FILE = 'index.json';
 export const VOICE_INDEX_FORMAT = 1;

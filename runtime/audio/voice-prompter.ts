@@ -9,7 +9,7 @@
  */
 import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Prompt } from '../session/session-contract.ts';
+import type { Prompt } from '../../protocols/kiosk/session-contract.ts';
 import { utteranceFor } from '../i18n/spoken-keys.ts';
 import type { AudioOutput } from './audio-output.ts';
 import type { VoiceIndex } from './voice-index.ts';

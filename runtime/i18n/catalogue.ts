@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LANGUAGES, type Language } from '../session/session-contract.ts';
+import { LANGUAGES, type Language } from '../../protocols/kiosk/session-contract.ts';
 import { checkCatalogues, formatCatalogueProblem, type CatalogueSource } from './check-catalogues.ts';
 
 export type MessageParams = Readonly<Record<string, string | number>>;

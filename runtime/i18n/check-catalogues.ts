@@ -4,7 +4,7 @@
  * it gets the files' text and returns every problem, so the loader, the tests and a translator's
  * editor all see the same list.
  */
-import { LANGUAGES, type Language } from '../session/session-contract.ts';
+import { LANGUAGES, type Language } from '../../protocols/kiosk/session-contract.ts';
 
 /** The catalogue every other one is checked against. */
 export const SOURCE_LANGUAGE: Language = 'en';

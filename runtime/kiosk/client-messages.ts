@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { formatKeyPath } from '../config/errors.ts';
-import { LANGUAGES, type PersonAction, type PersonActionName } from '../session/session-contract.ts';
+import { LANGUAGES, type PersonAction, type PersonActionName } from '../../protocols/kiosk/session-contract.ts';
 
 const messageId = z.string().min(1, 'expected a string of 1–64 characters').max(64, 'expected a string of 1–64 characters');
 

@@ -7,7 +7,7 @@
 import type { RawData, WebSocket } from 'ws';
 import type { Clock } from '../../hal/clock.ts';
 import type { BoothLogger } from '../logging/logger.ts';
-import { SessionActionError, type PersonAction, type SessionPort } from '../session/session-contract.ts';
+import { SessionActionError, type PersonAction, type SessionPort } from '../../protocols/kiosk/session-contract.ts';
 import { parseClientMessage } from './client-messages.ts';
 import { CLOSE_CODES, KIOSK_PROTOCOL } from './kiosk-protocol.ts';
 import { PreviewThrottle } from './preview-throttle.ts';

@@ -19,7 +19,7 @@ import {
   type SessionPort,
   type SessionSnapshot,
   type SessionSummary,
-} from '../session/session-contract.ts';
+} from '../../protocols/kiosk/session-contract.ts';
 import { KioskConnection } from './kiosk-connection.ts';
 import { isAllowedOrigin } from './kiosk-origin.ts';
 import { CLOSE_CODES, KIOSK_SOCKET_PATH } from './kiosk-protocol.ts';

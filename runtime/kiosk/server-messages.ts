@@ -12,7 +12,7 @@ import type {
   SessionSnapshot,
   SessionState,
   SessionSummary,
-} from '../session/session-contract.ts';
+} from '../../protocols/kiosk/session-contract.ts';
 import { KIOSK_PROTOCOL, type KioskErrorCode } from './kiosk-protocol.ts';
 
 export interface KioskLanguage {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { SESSION_RESULTS } from '../../protocols/capture/package-codec.ts';
-import { LANGUAGES, SESSION_STATES, type SessionOutcome } from '../session/session-contract.ts';
+import { LANGUAGES, SESSION_STATES, type SessionOutcome } from '../../protocols/kiosk/session-contract.ts';
 import { exactlyOneOf } from './keyed-choice.ts';
 import { regexSchema, textOrRegexSchema, type TextMatch } from './text-pattern.ts';
 

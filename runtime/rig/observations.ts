@@ -5,7 +5,7 @@
  * arrived since the previous `expect` finished — `markExpect()` moves that line.
  */
 import type { ReceiverReport } from '../../simulator/central/capture-receiver.ts';
-import type { QualityFeedback, SessionSnapshot } from '../session/session-contract.ts';
+import type { QualityFeedback, SessionSnapshot } from '../../protocols/kiosk/session-contract.ts';
 import type { KioskMessage } from './kiosk-link.ts';
 import type { MetricSample, SparkplugMessage } from './sparkplug-watch.ts';
 import type { Timeline } from './timeline.ts';

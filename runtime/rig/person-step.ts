@@ -3,7 +3,7 @@
  * what the person does on the touchscreen goes over the kiosk socket exactly as the kiosk UI
  * sends it; how the person behaves at the scanner, camera and reader goes through sim hooks.
  */
-import type { PersonAction } from '../session/session-contract.ts';
+import type { PersonAction } from '../../protocols/kiosk/session-contract.ts';
 import type { StepContext } from './step-context.ts';
 import { StepFailure } from './step-failure.ts';
 import type { PersonStep } from './step-schema.ts';

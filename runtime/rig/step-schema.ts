@@ -4,7 +4,7 @@
  * docs/booth-rig.md describes what each one does on the rig.
  */
 import { z } from 'zod';
-import { LANGUAGES } from '../session/session-contract.ts';
+import { LANGUAGES } from '../../protocols/kiosk/session-contract.ts';
 import { keyedChoice } from './keyed-choice.ts';
 
 const finger = z.number().int().min(1).max(10);

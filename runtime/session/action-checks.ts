@@ -4,7 +4,7 @@
  * validates the JSON shape; this is the session's own guard, for every caller.
  */
 import type { SessionConfig } from './session-config.ts';
-import { ALLOWED_ACTIONS, SessionActionError, type PersonAction, type SessionState } from './session-contract.ts';
+import { ALLOWED_ACTIONS, SessionActionError, type PersonAction, type SessionState } from '../../protocols/kiosk/session-contract.ts';
 
 const REASONS = new Set(['amputated', 'bandaged', 'unable-to-print']);
 

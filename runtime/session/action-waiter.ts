@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Clock, TimerHandle } from '../../hal/clock.ts';
-import type { PersonAction, PersonActionName } from './session-contract.ts';
+import type { PersonAction, PersonActionName } from '../../protocols/kiosk/session-contract.ts';
 
 export interface ActionWaiterOptions {
   clock: Clock;

@@ -5,7 +5,7 @@
  */
 import { SLAP_FINGERS, type FingerCapture, type FingerPosition, type PalmCapture, type Slap } from '../../hal/fingerprint.ts';
 import type { Portrait } from '../../hal/camera.ts';
-import type { AttemptProblem, QualityFeedback } from './session-contract.ts';
+import type { AttemptProblem, QualityFeedback } from '../../protocols/kiosk/session-contract.ts';
 import type { SessionConfig } from './session-config.ts';
 
 export interface AttemptVerdict {

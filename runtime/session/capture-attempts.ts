@@ -7,7 +7,7 @@
  */
 import { isDeviceError } from '../../hal/errors.ts';
 import type { AttemptVerdict } from './attempt-checks.ts';
-import type { CaptureTarget, SessionStep } from './session-contract.ts';
+import type { CaptureTarget, SessionStep } from '../../protocols/kiosk/session-contract.ts';
 import { endOrError, SessionEnd } from './session-end.ts';
 import type { StepContext } from './step-context.ts';
 

@@ -15,7 +15,7 @@ import type { MessageCatalogue } from '../i18n/catalogue.ts';
 import { utteranceFor } from '../i18n/spoken-keys.ts';
 import { KioskServer } from '../kiosk/kiosk-server.ts';
 import type { BoothLogger } from '../logging/logger.ts';
-import type { Prompt } from './session-contract.ts';
+import type { Prompt } from '../../protocols/kiosk/session-contract.ts';
 import type { SessionOrchestrator } from './session-orchestrator.ts';
 
 export interface PersonInterfaceOptions {

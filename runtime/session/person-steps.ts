@@ -4,7 +4,7 @@
  */
 import type { DocumentReader } from '../../hal/index.ts';
 import { isDeviceError } from '../../hal/errors.ts';
-import type { PersonAction } from './session-contract.ts';
+import type { PersonAction } from '../../protocols/kiosk/session-contract.ts';
 import { endOrError, SessionEnd } from './session-end.ts';
 import type { StepContext } from './step-context.ts';
 

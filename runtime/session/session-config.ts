@@ -3,7 +3,7 @@
  * patient it is, and whether it locks the door. Defaults are the pilot booth's (docs/session.md).
  */
 import { z } from 'zod';
-import { LANGUAGES } from './session-contract.ts';
+import { LANGUAGES } from '../../protocols/kiosk/session-contract.ts';
 
 const quality = z.number().int().min(0).max(100);
 const seconds = (max: number) => z.number().min(0.1).max(max);

@@ -2,8 +2,8 @@
  * Why a session stops before (or instead of) its next step. Thrown through the step code, and
  * used as the reason of the session's AbortSignal so every wait and device call unwinds with it.
  */
-import type { SessionOutcome } from './session-contract.ts';
-import type { SessionStep } from './session-contract.ts';
+import type { SessionOutcome } from '../../protocols/kiosk/session-contract.ts';
+import type { SessionStep } from '../../protocols/kiosk/session-contract.ts';
 
 export class SessionEnd extends Error {
   readonly outcome: SessionOutcome;

@@ -5,7 +5,7 @@
  * image bytes.
  */
 import type { BoothLogger } from '../logging/logger.ts';
-import type { QualityFeedback, SessionEvents, SessionSnapshot } from './session-contract.ts';
+import type { QualityFeedback, SessionEvents, SessionSnapshot } from '../../protocols/kiosk/session-contract.ts';
 
 export interface SessionLogSource {
   on<E extends keyof SessionEvents>(event: E, listener: (...args: SessionEvents[E]) => void): unknown;

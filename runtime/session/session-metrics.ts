@@ -9,7 +9,7 @@ import type { Clock } from '../../hal/clock.ts';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import type { EdgeModel } from '../../protocols/sparkplug/metric-model.ts';
 import type { MetricValue } from '../../protocols/sparkplug/payload.ts';
-import { SESSION_STEPS, type SessionEvents, type SessionOutcome, type SessionSnapshot, type SessionSummary } from './session-contract.ts';
+import { SESSION_STEPS, type SessionEvents, type SessionOutcome, type SessionSnapshot, type SessionSummary } from '../../protocols/kiosk/session-contract.ts';
 
 const OUTCOME_COUNTERS: Record<SessionOutcome, string> = {
   completed: 'Sessions/Completed',

@@ -29,9 +29,9 @@ import {
   type SessionSnapshot,
   type SessionState,
   type SessionStep,
-} from './session-contract.ts';
+} from '../../protocols/kiosk/session-contract.ts';
 import { SessionEnd } from './session-end.ts';
-import { SessionRecord } from './session-record.ts';
+import { SessionRecord } from '../../protocols/capture/session-record.ts';
 import { SessionStats } from './session-stats.ts';
 import { runStep, stepsOf } from './session-steps.ts';
 import type { StepContext } from './step-context.ts';

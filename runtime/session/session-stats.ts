@@ -3,9 +3,9 @@
  * attempts and best quality per capture target. Never anything personal.
  */
 import type { Clock } from '../../hal/clock.ts';
-import type { SessionStep, SessionSummary } from './session-contract.ts';
+import type { SessionStep, SessionSummary } from '../../protocols/kiosk/session-contract.ts';
 import type { SessionEnd } from './session-end.ts';
-import type { SessionRecord } from './session-record.ts';
+import type { SessionRecord } from '../../protocols/capture/session-record.ts';
 
 export class SessionStats {
   readonly #clock: Clock;

@@ -2,7 +2,7 @@
 import { fingerprintsStep, faceStep, palmsStep, signatureStep } from './capture-steps.ts';
 import { consentStep, documentStep, languageStep, missingFingersStep, reviewStep } from './person-steps.ts';
 import type { SessionConfig } from './session-config.ts';
-import type { SessionStep } from './session-contract.ts';
+import type { SessionStep } from '../../protocols/kiosk/session-contract.ts';
 import type { StepContext } from './step-context.ts';
 
 const PROCEDURES: Record<SessionStep, (context: StepContext) => Promise<void>> = {

@@ -4,9 +4,9 @@
  * so each step file reads as the procedure it is.
  */
 import type { AnyDevice, Clock, IoOptions } from '../../hal/index.ts';
-import type { CaptureTarget, PersonAction, PersonActionName, QualityFeedback, SessionState, SessionStep, PreviewFrame } from './session-contract.ts';
+import type { CaptureTarget, PersonAction, PersonActionName, QualityFeedback, SessionState, SessionStep, PreviewFrame } from '../../protocols/kiosk/session-contract.ts';
 import type { SessionConfig } from './session-config.ts';
-import type { SessionRecord } from './session-record.ts';
+import type { SessionRecord } from '../../protocols/capture/session-record.ts';
 
 export interface StepContext {
   readonly config: SessionConfig;

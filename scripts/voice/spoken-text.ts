@@ -4,7 +4,7 @@
  * ("S, A, Ğ"), so they are spoken in lower case; "OK", the signature pad's button, stays as written
  * because it is said as letters.
  */
-import type { Language } from '../../runtime/session/session-contract.ts';
+import type { Language } from '../../protocols/kiosk/session-contract.ts';
 
 const SPELLED_AS_LETTERS = new Set(['OK']);
 // A run of letters (and the Uzbek ʻ ʼ inside them), so "OʻNG" is one word.

@@ -6,7 +6,7 @@
  * is still there; so a re-run after editing one message renders one file per language.
  */
 import { createHash } from 'node:crypto';
-import { LANGUAGES, type Language } from '../../runtime/session/session-contract.ts';
+import { LANGUAGES, type Language } from '../../protocols/kiosk/session-contract.ts';
 import { spokenUtterances, type UtteranceParams } from '../../runtime/i18n/spoken-keys.ts';
 import { VOICE_INDEX_FORMAT, type VoiceIndex, type VoiceLanguageEntry } from '../../runtime/audio/voice-index.ts';
 import type { VoiceChoice } from './voice-table.ts';

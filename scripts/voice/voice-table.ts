@@ -10,7 +10,7 @@
  * would put mispronounced instructions — the fire alarm among them — in the person's ear).
  * `tg` is still listed first so that an espeak-ng that gains a Tajik voice is used at once.
  */
-import type { Language } from '../../runtime/session/session-contract.ts';
+import type { Language } from '../../protocols/kiosk/session-contract.ts';
 
 export interface VoiceChoice {
   /** espeak-ng voices by preference (names as `espeak-ng --voices` lists them); the first installed wins. */

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../../hal/clock.ts';
 import { sleep } from '../../hal/clock.ts';
-import type { SessionPort, SessionSnapshot } from '../../runtime/session/session-contract.ts';
+import type { SessionPort, SessionSnapshot } from '../../protocols/kiosk/session-contract.ts';
 import { SimulatedPerson, type PersonDevices, type PersonScript } from './simulated-person.ts';
 
 export const DEMO_CROWD: readonly PersonScript[] = [

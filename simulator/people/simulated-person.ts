@@ -5,7 +5,7 @@
  * exactly as a person reads a screen; it never reaches into the session's internals.
  */
 import type { FingerPosition } from '../../hal/fingerprint.ts';
-import type { Language, MissingFingerReason, PersonAction, QualityFeedback, SessionPort, SessionSnapshot, SessionState } from '../../runtime/session/session-contract.ts';
+import type { Language, MissingFingerReason, PersonAction, QualityFeedback, SessionPort, SessionSnapshot, SessionState } from '../../protocols/kiosk/session-contract.ts';
 import type { SimCamera } from '../devices/sim-camera.ts';
 import type { SimDocumentReader } from '../devices/sim-document-reader.ts';
 import type { SimFingerprintScanner } from '../devices/sim-fingerprint.ts';

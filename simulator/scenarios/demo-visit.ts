@@ -14,7 +14,7 @@ import { SimSensors } from '../devices/sim-sensors.ts';
 import { mulberry32 } from '../imaging/random.ts';
 import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
 import { newUuidV7 } from '../../protocols/capture/package-codec.ts';
-import { SessionRecord } from '../../runtime/session/session-record.ts';
+import { SessionRecord } from '../../protocols/capture/session-record.ts';
 
 /** What the demo needs from the booth's door policy (the runtime's DoorGuard provides it). */
 export interface DemoDoor {

@@ -13,7 +13,7 @@ import { ENDED_OUTCOMES, type ExpectCheck } from '../../runtime/rig/expect-schem
 import { loadScenarioFile, type LoadedScenario } from '../../runtime/rig/scenario-file.ts';
 import type { Step } from '../../runtime/rig/scenario-schema.ts';
 import { DEVICE_ERROR_CODES, INFRA_WORDS } from '../../runtime/rig/step-schema.ts';
-import { SESSION_STATES } from '../../runtime/session/session-contract.ts';
+import { SESSION_STATES } from '../../protocols/kiosk/session-contract.ts';
 import { SessionMetrics } from '../../runtime/session/session-metrics.ts';
 import { COMMON_DEVICE_METRICS, classMetrics } from '../../runtime/telemetry/device-metrics.ts';
 import type { AnyDevice } from '../../hal/index.ts';

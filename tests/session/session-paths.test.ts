@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { SessionActionError } from '../../runtime/session/session-contract.ts';
+import { SessionActionError } from '../../protocols/kiosk/session-contract.ts';
 import type { SimCamera } from '../../simulator/devices/sim-camera.ts';
 import type { SimFingerprintScanner } from '../../simulator/devices/sim-fingerprint.ts';
 import type { SimSensors } from '../../simulator/devices/sim-sensors.ts';

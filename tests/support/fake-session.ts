@@ -11,7 +11,7 @@ import {
   type SessionPort,
   type SessionSnapshot,
   type SessionState,
-} from '../../runtime/session/session-contract.ts';
+} from '../../protocols/kiosk/session-contract.ts';
 
 export function snapshotIn(state: SessionState, extra: Partial<SessionSnapshot> = {}): SessionSnapshot {
   return {

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KioskServer, type KioskServerOptions } from '../../runtime/kiosk/kiosk-server.ts';
-import type { Prompt } from '../../runtime/session/session-contract.ts';
+import type { Prompt } from '../../protocols/kiosk/session-contract.ts';
 import { FakeClock } from './fake-clock.ts';
 import { FakeSession } from './fake-session.ts';
 import { KioskTestClient } from './kiosk-test-client.ts';

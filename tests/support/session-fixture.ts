@@ -11,7 +11,7 @@ import { openSealedPackage } from '../../protocols/capture/open-sealed.ts';
 import { generateBoothKeyPair, generateCentralKeyPair, loadPrivateKey, loadPublicKey, writeKeyPair } from '../../protocols/capture/keys.ts';
 import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
 import { createX25519Crypto } from '../../protocols/capture/x25519-aes-gcm.ts';
-import type { SessionSnapshot, SessionSummary } from '../../runtime/session/session-contract.ts';
+import type { SessionSnapshot, SessionSummary } from '../../protocols/kiosk/session-contract.ts';
 import type { SessionOrchestrator } from '../../runtime/session/session-orchestrator.ts';
 import type { SimCamera } from '../../simulator/devices/sim-camera.ts';
 import type { SimDocumentReader } from '../../simulator/devices/sim-document-reader.ts';

@@ -22,7 +22,7 @@ import {
   type QualityFeedback,
   type SessionSnapshot,
   type SessionState,
-} from '../../runtime/session/session-contract.ts';
+} from '../../protocols/kiosk/session-contract.ts';
 import { waitFor } from '../support/wait.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));

@@ -20,7 +20,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MessageCatalogue } from '../../runtime/i18n/catalogue.ts';
-import type { Language, PersonActionName, QualityFeedback, SessionSnapshot } from '../../runtime/session/session-contract.ts';
+import type { Language, PersonActionName, QualityFeedback, SessionSnapshot } from '../../protocols/kiosk/session-contract.ts';
 import type { SimDoorLock } from '../../simulator/devices/sim-door-lock.ts';
 import type { SimFingerprintScanner } from '../../simulator/devices/sim-fingerprint.ts';
 import type { SimSensors } from '../../simulator/devices/sim-sensors.ts';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { PersonActionName, QualityFeedback, SessionSnapshot } from '../../runtime/session/session-contract.ts';
+import type { PersonActionName, QualityFeedback, SessionSnapshot } from '../../protocols/kiosk/session-contract.ts';
 import { chromiumPath, launchBrowser, type LaunchedBrowser } from '../support/browser.ts';
 import { KioskPage, PORTRAIT, TABLET, type Viewport } from '../support/kiosk-page.ts';
 import { waitFor } from '../support/wait.ts';

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { CATALOGUE_DIR, CatalogueError, MessageCatalogue, readCatalogueSources } from '../../runtime/i18n/catalogue.ts';
 import { checkCatalogues, formatCatalogueProblem, placeholderNames, scriptShare } from '../../runtime/i18n/check-catalogues.ts';
 import { SPOKEN_KEYS, SPOKEN_VARIANTS, spokenUtterances, utteranceFor } from '../../runtime/i18n/spoken-keys.ts';
-import { LANGUAGES, type Language } from '../../runtime/session/session-contract.ts';
+import { LANGUAGES, type Language } from '../../protocols/kiosk/session-contract.ts';
 
 const NATIVE_NAMES: Record<Language, string> = {
   ru: 'Русский',

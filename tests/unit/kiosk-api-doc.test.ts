@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { PERSON_ACTION_NAMES } from '../../runtime/kiosk/client-messages.ts';
 import { KIOSK_ERROR_CODES, KIOSK_PROTOCOL, KIOSK_SOCKET_PATH } from '../../runtime/kiosk/kiosk-protocol.ts';
-import { ALLOWED_ACTIONS, SESSION_STATES } from '../../runtime/session/session-contract.ts';
+import { ALLOWED_ACTIONS, SESSION_STATES } from '../../protocols/kiosk/session-contract.ts';
 
 const doc = readFileSync(new URL('../../docs/kiosk-api.md', import.meta.url), 'utf8');
 

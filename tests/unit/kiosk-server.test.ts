@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
 import { afterEach, describe, it } from 'node:test';
 import { KioskServer } from '../../runtime/kiosk/kiosk-server.ts';
-import { SessionActionError, type QualityFeedback } from '../../runtime/session/session-contract.ts';
+import { SessionActionError, type QualityFeedback } from '../../protocols/kiosk/session-contract.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 import { FakeSession, snapshotIn } from '../support/fake-session.ts';
 import { startKioskRig, type KioskRig } from '../support/kiosk-rig.ts';

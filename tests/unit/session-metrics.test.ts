@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { describe, it } from 'node:test';
 import { EdgeModel } from '../../protocols/sparkplug/metric-model.ts';
-import type { SessionEvents, SessionSnapshot, SessionSummary } from '../../runtime/session/session-contract.ts';
+import type { SessionEvents, SessionSnapshot, SessionSummary } from '../../protocols/kiosk/session-contract.ts';
 import { SessionMetrics } from '../../runtime/session/session-metrics.ts';
 import { FakeClock } from '../support/fake-clock.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageCatalogue } from '../../runtime/i18n/catalogue.ts';
 import { spokenUtterances } from '../../runtime/i18n/spoken-keys.ts';
-import { LANGUAGES, type Language } from '../../runtime/session/session-contract.ts';
+import { LANGUAGES, type Language } from '../../protocols/kiosk/session-contract.ts';
 import { parseVoiceIndex } from '../../runtime/audio/voice-index.ts';
 import { parseVoiceList } from '../../scripts/voice/espeak.ts';
 import { spokenText } from '../../scripts/voice/spoken-text.ts';

@@ -14,7 +14,7 @@ import { NullAudioOutput } from '../../runtime/audio/null-audio-output.ts';
 import { VOICE_INDEX_FORMAT, type VoiceIndex } from '../../runtime/audio/voice-index.ts';
 import { VoicePrompter } from '../../runtime/audio/voice-prompter.ts';
 import { MessageCatalogue } from '../../runtime/i18n/catalogue.ts';
-import type { Language, Prompt } from '../../runtime/session/session-contract.ts';
+import type { Language, Prompt } from '../../protocols/kiosk/session-contract.ts';
 import { memoryLogger } from '../support/memory-logger.ts';
 
 const HASH = '0'.repeat(64);

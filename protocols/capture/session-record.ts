@@ -14,9 +14,9 @@ import {
   type DocumentRead,
   type MissingReason,
   type SessionResult,
-} from '../../protocols/capture/package-codec.ts';
-import { encodePng } from '../../protocols/imaging/png.ts';
-import type { Language, MissingFingerReason } from './session-contract.ts';
+} from './package-codec.ts';
+import { encodePng } from '../imaging/png.ts';
+import type { Language, MissingFingerReason } from '../kiosk/session-contract.ts';
 
 /** ANSI/NIST-ITL FGP codes of the slaps and palms. */
 const SLAP_POSITION: Record<Slap, number> = { 'right-four': 13, 'left-four': 14, 'two-thumbs': 15 };
