@@ -15,6 +15,7 @@ import { sendControlCommand } from './control/control-client.ts';
 import type { AcceptedPackage } from './captures/capture-pipeline.ts';
 
 const USAGE = `usage: booth-rig load --captures N --size BYTES --accepted-log FILE [--per-package K] [--state-dir DIR]
+       booth-rig fleet --booths N --broker URL [--duration S] [--telemetry-seconds 10] [--captures-per-hour R] [--capture-bytes B] [--receivers K] [--central-out DIR] [--json FILE] (more: booth-rig fleet --help)
        booth-rig run [--rig RIG.yaml] [--junit FILE] [--html FILE] [--json FILE] [--keep] SCENARIO.yaml…`;
 
 async function load(argv: string[]): Promise<number> {
@@ -96,7 +97,8 @@ async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'load') return load(rest);
   if (command === 'run') return run(rest);
-  process.stderr.write(`booth-rig: ${command ? `"${command}" is not implemented yet` : 'no command given'}\n${USAGE}\n`);
+  if (command === 'fleet') return (await import('./rig/fleet-command.ts')).fleet(rest);
+  process.stderr.write(`booth-rig: ${command ? `unknown command "${command}"` : 'no command given'}\n${USAGE}\n`);
   return 64;
 }
 

@@ -15,6 +15,7 @@ import type { AuditSummary } from '../audit/audit-log.ts';
 import type { DeviceManager } from '../devices/device-manager.ts';
 import type { DoorGuard } from '../safety/door-guard.ts';
 import { classMetrics, COMMON_DEVICE_METRICS, SENSOR_METRIC } from './device-metrics.ts';
+import { NODE_METRICS, OUTBOX_METRICS } from './node-metrics.ts';
 
 export interface NodeCounters {
   commandsExecuted(): number;
@@ -50,32 +51,6 @@ const AUDIT_METRICS: ReadonlyArray<[string, number, MetricValue | null]> = [
   ['Audit/Chain OK', DataType.Boolean, null],
   ['Audit/Seq', DataType.UInt64, 0n],
   ['Audit/Head Hash', DataType.String, ''],
-];
-
-const OUTBOX_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
-  ['Outbox/Depth', DataType.UInt32, 0],
-  ['Outbox/Bytes', DataType.UInt64, 0n],
-  ['Outbox/Oldest Age s', DataType.Int64, 0n],
-  ['Outbox/Overdue', DataType.UInt32, 0],
-  // The alarm: new sessions are refused until captures are delivered.
-  ['Outbox/Full', DataType.Boolean, false],
-];
-
-const NODE_METRICS: ReadonlyArray<[string, number, MetricValue]> = [
-  ['Node/Uptime s', DataType.Int64, 0n],
-  ['Node/Event Loop Lag p99 ms', DataType.Double, 0],
-  ['Node/RSS bytes', DataType.UInt64, 0n],
-  ['Node/Disk Free bytes', DataType.UInt64, 0n],
-  ['Node/Devices Ready', DataType.UInt32, 0],
-  ['Safety/Door Guard', DataType.String, 'released'],
-  ['Safety/Fire Alarm', DataType.Boolean, false],
-  ['Commands/Executed', DataType.UInt64, 0n],
-  ['Commands/Rejected', DataType.UInt64, 0n],
-  // The outcome of the last NCMD (devices have their own), e.g. a refused unsigned Reboot.
-  ['Command/Last Result', DataType.String, ''],
-  ['Errors/Bad Messages', DataType.UInt64, 0n],
-  ['Store/Pending', DataType.UInt32, 0],
-  ['Store/Dropped', DataType.UInt64, 0n],
 ];
 
 export class BoothTelemetry {

@@ -1,0 +1,106 @@
+/**
+ * Messages between the fleet coordinator and its child processes (Node IPC channel, JSON).
+ * Every child says `ready` once it can take work; the coordinator never waits without a limit.
+ */
+
+/** What a booth host needs to run its share of the fleet. */
+export interface BoothHostConfig {
+  group: string;
+  primaryHost: string;
+  /** See SimBoothOptions.brokerUrl. */
+  brokerUrl: string;
+  booths: Array<{ boothId: string; dir: string; privateKeyPem: string }>;
+  centralPublicKeyPem: string;
+  rampPerSecond: number;
+  telemetryMs: number;
+  capturesPerHour: number;
+  sessionMs: number;
+  captureBytes: number;
+  capturesPerPackage: number;
+  maxChunkBytes: number;
+  seed: number;
+}
+
+export type ToBoothHost = { type: 'start'; config: BoothHostConfig } | { type: 'stop-sessions' } | { type: 'stop' };
+
+export interface BoothHostStats {
+  type: 'stats';
+  at: number;
+  started: number;
+  /** Booths per EdgeNode state. */
+  states: Record<string, number>;
+  uploaderConnected: number;
+  outboxDepth: number;
+  maxOutboxDepth: number;
+  /** Event-loop delay since the last stats message. */
+  loopP99Ms: number;
+  loopMaxMs: number;
+  /** Telemetry samples since the last stats message: how late each ran. */
+  telemetryLateMs: number[];
+  /** The uploader's synchronous outbox calls since the last stats message, ms each. */
+  outboxCallMs: { read: number[]; attempt: number[]; erase: number[] };
+  warnings: number;
+  errors: number;
+  lastWarning?: string;
+}
+
+export type FromBoothHost =
+  | { type: 'ready' }
+  | { type: 'started'; booths: number; atMs: number }
+  | { type: 'accepted'; boothId: string; packageId: string; at: number; acceptMs: number; bytes: number }
+  | { type: 'delivered'; packageId: string; at: number }
+  | { type: 'refused'; boothId: string; reason: string }
+  | BoothHostStats
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+export type ToCentralHost = { type: 'start'; brokerUrl: string; hostId: string; group: string } | { type: 'window'; from: number; to: number } | { type: 'stop' };
+
+export interface TelemetryWindowReport {
+  type: 'window-report';
+  /** Periodic NDATA samples that arrived in the window, in total and per node. */
+  samples: number;
+  /** DDATA and NDATA sent on a change between samples (a door, the sensors). */
+  otherData: number;
+  /** Bytes of topic + payload of the DATA messages in the window. */
+  dataBytes: number;
+  perNode: Record<string, number>;
+  /** Largest gap between two NDATA of one node in the window (ms). */
+  maxGapMs: number;
+  /** Arrival − payload timestamp of every DATA in the window (ms). */
+  lagMs: number[];
+}
+
+export interface CentralStats {
+  type: 'central-stats';
+  /** Nodes the primary host sees online (born, not dead). */
+  online: number;
+  births: number;
+  deaths: number;
+  seqGaps: number;
+}
+
+export type FromCentralHost = { type: 'ready' } | CentralStats | TelemetryWindowReport | { type: 'stopped' } | { type: 'failed'; message: string };
+
+export interface ReceiverHostConfig {
+  brokerUrl: string;
+  outDir: string;
+  shareGroup: string;
+  centralPrivateKeyPem: string;
+  /** JSON file: { boothId: public key PEM }. */
+  boothKeysFile: string;
+}
+
+export type ToReceiverHost = { type: 'start'; config: ReceiverHostConfig } | { type: 'stop' };
+
+export type FromReceiverHost =
+  | { type: 'ready' }
+  | { type: 'receiver-event'; event: string; boothId: string; packageId: string; at: number; detail: string }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
+
+/** Sends to the parent; a parent that is gone makes the child exit instead of running on alone. */
+export function toParent(message: FromBoothHost | FromCentralHost | FromReceiverHost): void {
+  if (!process.send || !process.connected) process.exit(2);
+  process.send(message);
+}
