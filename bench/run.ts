@@ -1,8 +1,11 @@
 /**
  * `make bench`: runs every benchmark with its baseline in the same run, prints tables and
  * writes bench/out/results.json. Record the numbers in bench/RESULTS.md by hand, with the date.
- * Environment: BENCH_ONLY=startup|sparkplug|captures|sdk|firmata, BENCH_SDK_CAPTURES (per way and round, default 500), BENCH_FIRMATA_PRESSES (default 200), BENCH_BACKLOG_MIB (default 1024), BENCH_RUNS (start-up runs, default 15),
+ * Environment: BENCH_ONLY=startup|sparkplug|captures|sdk|firmata|session, BENCH_SESSIONS (back-to-back sessions of the memory run, default 200), BENCH_SDK_CAPTURES (per way and round, default 500), BENCH_FIRMATA_PRESSES (default 200), BENCH_BACKLOG_MIB (default 1024), BENCH_RUNS (start-up runs, default 15),
  * BENCH_IDLE_SECONDS (default 60), BENCH_MESSAGES (throughput messages per run, default 50000).
+ * BENCH_ONLY=fleet (never part of a plain `make bench`: ~30 min): BENCH_FLEET_SIZES (default 250,500,1000,2000),
+ * BENCH_FLEET_SECONDS (window per run, default 120), BENCH_FLEET_BYTES (package bytes, default 1 MiB), BENCH_FLEET_FULL_AT (sizes with a 7 MiB run, default 1000), BENCH_FLEET_STATE_DIR (the booths' SQLite files, e.g. /dev/shm),
+ * BENCH_FLEET_KINDS (raw,telemetry,busy by default).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,6 +18,8 @@ import { measureCaptureUpload } from './capture-upload.ts';
 import { measureOutboxStorage } from './outbox-storage.ts';
 import { measureSdkCapture } from './sdk-capture.ts';
 import { measureFirmataExitLatency } from './firmata-latency.ts';
+import { fleetTable, measureFleet, type FleetRunKind } from './fleet.ts';
+import { measureSessionOverhead, sessionRows } from './session-overhead.ts';
 
 const only = process.env.BENCH_ONLY;
 const runs = Number(process.env.BENCH_RUNS ?? 15);
@@ -140,6 +145,29 @@ if (!only || only === 'firmata') {
     row('exit button → relay released, drivers in-process (no boothd)', firmata.driver),
     row('input report → SET_DIGITAL_PIN_VALUE, bare firmata-io', firmata.firmataIo),
   ]);
+}
+
+if (!only || only === 'session') {
+  const soak = Number(process.env.BENCH_SESSIONS ?? 200);
+  process.stdout.write(`\nmeasuring enrolment sessions on zero-latency simulated devices: orchestrated vs direct device calls (30 pairs), then ${soak} back-to-back sessions with memory samples ...\n`);
+  const session = await measureSessionOverhead({ warmup: 3, pairs: 30, soak, sampleEvery: Math.max(10, Math.round(soak / 20)), previewFrames: 1 });
+  results.session = session;
+  table(sessionRows(session));
+}
+
+if (only === 'fleet') {
+  const list = (text: string | undefined, fallback: number[]) => (text ? text.split(',').filter(Boolean).map(Number) : fallback);
+  const fleet = await measureFleet({
+    sizes: list(process.env.BENCH_FLEET_SIZES, [250, 500, 1000, 2000]),
+    durationSeconds: Number(process.env.BENCH_FLEET_SECONDS ?? 120),
+    captureBytes: Number(process.env.BENCH_FLEET_BYTES ?? 1024 * 1024),
+    fullSizeAt: list(process.env.BENCH_FLEET_FULL_AT, [1000]),
+    ...(process.env.BENCH_FLEET_STATE_DIR ? { stateDir: process.env.BENCH_FLEET_STATE_DIR } : {}),
+    ...(process.env.BENCH_FLEET_KINDS ? { kinds: process.env.BENCH_FLEET_KINDS.split(',') as FleetRunKind[] } : {}),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  results.fleet = fleet;
+  table(fleetTable(fleet));
 }
 
 const outDir = join(import.meta.dirname, 'out');
