@@ -53,6 +53,12 @@ describe('NullAudioOutput', () => {
     assert.deepEqual(output.played, ['/voice/ru/a.wav', '/voice/ru/b.wav']);
   });
 
+  it('keeps only the latest files, so a speakerless booth does not grow for months', async () => {
+    const output = new NullAudioOutput({ remember: 3 });
+    for (let i = 1; i <= 5; i += 1) await output.play(`/voice/${i}.wav`);
+    assert.deepEqual(output.played, ['/voice/3.wav', '/voice/4.wav', '/voice/5.wav']);
+  });
+
   it('rejects with the abort reason when cut, and refuses an already aborted signal', async () => {
     const output = new NullAudioOutput({ durationMs: 10_000 });
     const controller = new AbortController();
