@@ -48,7 +48,7 @@ function start(config: BoothHostConfig): void {
     lag.reset();
     toParent({
       type: 'stats', at: Date.now(), started: booths.length, states: { online: booths.filter((b) => b.sparkplug.connected).length },
-      uploaderConnected: booths.filter((b) => b.captures.connected).length, outboxDepth: 0, maxOutboxDepth: 0, loopP99Ms, loopMaxMs,
+      uploaderConnected: booths.filter((b) => b.captures.connected).length, brokers: {}, outboxDepth: 0, maxOutboxDepth: 0, loopP99Ms, loopMaxMs,
       telemetryLateMs: late, outboxCallMs: { read: [], attempt: [], erase: [] }, warnings: 0, errors: 0,
     });
     late = [];
@@ -75,8 +75,8 @@ function startBooth(config: BoothHostConfig, index: number): RawBooth {
     metrics.model.setDeviceMetric('sensors', name, (metric.value as number) + 0.1, now);
   }
   const booth: RawBooth = {
-    sparkplug: mqtt.connect(config.brokerUrl, { clientId: `${config.group}.${boothId}`, protocolVersion: 4, clean: true, keepalive: 30, reconnectPeriod: 1000 }),
-    captures: mqtt.connect(config.brokerUrl, { clientId: `${boothId}.captures`, protocolVersion: 5, clean: true, reconnectPeriod: 1000 }),
+    sparkplug: mqtt.connect(config.booths[index]!.brokers[0]!, { clientId: `${config.group}.${boothId}`, protocolVersion: 4, clean: true, keepalive: 30, reconnectPeriod: 1000 }),
+    captures: mqtt.connect(config.booths[index]!.brokers[0]!, { clientId: `${boothId}.captures`, protocolVersion: 5, clean: true, reconnectPeriod: 1000 }),
     ndata: metrics.model.node.takeChangesEncoded(now, 200, false)!,
     ddata: metrics.model.device('sensors')!.takeChangesEncoded(now, 200, false)!,
     seq: births.length - 1,

@@ -58,8 +58,8 @@ async function oneRun(kind: FleetRunKind, booths: number, options: FleetBenchOpt
     const fleet: FleetOptions = {
       ...FLEET_DEFAULTS,
       booths,
-      brokerUrl: broker.url,
-      brokerPid: broker.pid,
+      brokers: [broker.url],
+      brokerPids: [broker.pid],
       durationSeconds: options.durationSeconds,
       captureBytes: kind === 'busy-full' ? FULL_PACKAGE_BYTES : options.captureBytes,
       capturesPerHour: kind === 'raw' || kind === 'telemetry' ? 0 : FLEET_DEFAULTS.capturesPerHour,

@@ -20,18 +20,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import mqtt, { type MqttClient } from 'mqtt';
 import { systemClock } from '../../hal/clock.ts';
 import { generateBoothKeyPair, generateCentralKeyPair, loadPrivateKey, writeKeyPair } from '../../protocols/capture/keys.ts';
 import { createX25519Crypto } from '../../protocols/capture/x25519-aes-gcm.ts';
-import { encodeHostState } from '../../protocols/sparkplug/host-state.ts';
-import { stateTopic } from '../../protocols/sparkplug/topics.ts';
 import { Booth } from '../../runtime/booth.ts';
 import type { AcceptedPackage } from '../../runtime/captures/capture-pipeline.ts';
 import { parseConfig } from '../../runtime/config/load.ts';
 import { builtinDrivers } from '../../runtime/devices/builtin-drivers.ts';
 import { syntheticPackage } from '../../simulator/captures/synthetic-package.ts';
 import { CaptureReceiver, type ReceiverReport } from '../../simulator/central/capture-receiver.ts';
+import { HostStateAnnouncer } from '../../simulator/central/host-state-announcer.ts';
 import { PrimaryHost } from '../../simulator/central/primary-host.ts';
 import { memoryLogger, type LogLine } from '../support/memory-logger.ts';
 import { startRabbitMqCluster, type BrokerCluster } from '../support/rabbitmq-cluster.ts';
@@ -61,20 +59,6 @@ after(async () => {
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The primary host's STATE on one more node: retained there (with its offline Will), as on every server of several. */
-async function announceState(url: string, index: number): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, {
-    protocolVersion: 4,
-    clean: true,
-    clientId: `host.${HOST}.state-${index}`,
-    reconnectPeriod: 0,
-    will: { topic: stateTopic(HOST), payload: encodeHostState(false, Date.now()), qos: 1, retain: true },
-  });
-  client.on('error', () => undefined);
-  await client.publishAsync(stateTopic(HOST), encodeHostState(true, Date.now()), { qos: 1, retain: true });
-  return client;
-}
 
 function boothManifest(id: string, urls: readonly string[], keys: string): string {
   return `
@@ -112,8 +96,9 @@ describe('failover on a 3-node clustered broker', () => {
     await host.start();
     stops.push(() => host.stop());
     for (const [index, node] of [a!, c!].entries()) {
-      const announcer = await announceState(node.url, index);
-      stops.push(() => announcer.endAsync(true));
+      const announcer = new HostStateAnnouncer({ hostId: HOST, brokerUrl: node.url, clientId: `host.${HOST}.state-${index}` });
+      await announcer.start();
+      stops.push(() => announcer.stop());
     }
 
     const keys = join(dir, 'keys');

@@ -47,7 +47,8 @@ class BoothHost {
           group: config.group,
           primaryHost: config.primaryHost,
           dir: booth.dir,
-          brokerUrl: config.brokerUrl,
+          brokers: booth.brokers,
+          mqttVersion: config.mqttVersion,
           boothKey: createPrivateKey(booth.privateKeyPem),
           centralKey,
           clock: systemClock,
@@ -100,10 +101,14 @@ class BoothHost {
 
   private sendStats(): void {
     const states: Record<string, number> = {};
+    const brokers: Record<string, number> = {};
     let uploaderConnected = 0;
     for (const booth of this.#booths) {
       states[booth.state] = (states[booth.state] ?? 0) + 1;
       if (booth.uploaderConnected) uploaderConnected += 1;
+      if (booth.state === 'new') continue;
+      const broker = booth.state === 'online' ? (booth.broker ?? 'none') : 'none';
+      brokers[broker] = (brokers[broker] ?? 0) + 1;
     }
     this.#lastLoopP99Ms = this.#lag.percentile(99) / 1e6;
     const loopMaxMs = this.#lag.max / 1e6;
@@ -120,6 +125,7 @@ class BoothHost {
       started: this.#booths.filter((booth) => booth.state !== 'new').length,
       states,
       uploaderConnected,
+      brokers,
       outboxDepth: depth,
       maxOutboxDepth: this.#maxDepth,
       loopP99Ms: round(this.#lastLoopP99Ms),

@@ -3,10 +3,24 @@ import { BUSY_CENTRE_CAPTURES_PER_HOUR, DEFAULT_CAPTURES_PER_PACKAGE, DEFAULT_SE
 
 export interface FleetOptions {
   booths: number;
-  /** One broker for every booth (where it goes: SimBoothOptions.brokerUrl, which says how to make it a failover list). */
-  brokerUrl: string;
-  /** The broker's process, when known: its CPU and memory are measured, its file limit checked. */
-  brokerPid?: number;
+  /**
+   * The broker, or the nodes of a clustered broker. Every booth gets the whole list as its
+   * failover list, rotated by its number so the booths start spread over the nodes (booth i on
+   * node i mod n). The primary host and the capture receivers sit on the first.
+   */
+  brokers: readonly string[];
+  /**
+   * The brokers' processes, when known, in the order of `brokers`: their CPU and memory are
+   * measured (summed as "broker"), the first one's open-file limit is checked, and `kills` name them.
+   */
+  brokerPids?: readonly number[];
+  /** MQTT version of the capture uploads, receivers and telemetry monitor (Sparkplug itself is 3.1.1). */
+  mqttVersion: 4 | 5;
+  /**
+   * Faults: the broker `brokers[broker]` is killed (SIGKILL by its pid from brokerPids) this many
+   * seconds into the measurement window. Not the first broker: central sits on it.
+   */
+  kills: ReadonlyArray<{ broker: number; atSecond: number }>;
   /** The measurement window after every booth is online. */
   durationSeconds: number;
   telemetrySeconds: number;
@@ -61,6 +75,8 @@ export const FLEET_DEFAULTS = {
   capturesPerPackage: DEFAULT_CAPTURES_PER_PACKAGE,
   sessionSeconds: DEFAULT_SESSION_SECONDS,
   receivers: 2,
+  mqttVersion: 5,
+  kills: [],
   rampPerSecond: 100,
   maxChunkBytes: 128 * 1024,
   drainSeconds: 60,

@@ -10,7 +10,12 @@
  *   twice is counted, not failed — the folder is the record), the capture latency p99 stayed
  *   under 30 s, and the outboxes held no
  *   more at the window's end than at its start plus a few packages in flight.
+ * With broker kills in the window (a cluster node lost), the booths of the killed node are
+ * offline for a while by design: the NDEATH, sample-gap, lag and lateness criteria give way to
+ * failover.ts's (every booth of the node born again with a higher bdSeq, the others untouched,
+ * none left on it), and the rest — all online at the end, no package lost — stays.
  */
+import { failoverProblems, type KillFigures } from './failover.ts';
 import type { ProcFigures } from './proc-stats.ts';
 import type { Spread } from './percentiles.ts';
 
@@ -69,6 +74,8 @@ export interface FleetReport {
     outboxCallsMs: { read: Spread; attempt: Spread; erase: Spread };
     outboxDepth: { windowStart: number; windowEnd: number; max: number };
   };
+  /** What followed each broker kill; absent when nothing was killed. */
+  failover?: KillFigures[];
   eventLoop: { p99Ms: number; maxMs: number };
   warnings: { count: number; last?: string };
   cpuAndMemory: Record<string, ProcFigures | undefined>;
@@ -83,12 +90,14 @@ export function verdict(report: Omit<FleetReport, 'sustained' | 'reasons'>): { s
   const { booths, sparkplug, telemetry, captures, telemetrySeconds } = report;
   if (report.ramp.allOnlineAfterS === undefined) reasons.push(`only ${sparkplug.online} of ${booths} booths came online`);
   if (sparkplug.onlineAtEnd < booths) reasons.push(`${booths - sparkplug.onlineAtEnd} booths offline at the window's end`);
-  if (sparkplug.deathsInWindow > 0) reasons.push(`${sparkplug.deathsInWindow} NDEATHs in the window`);
+  const faults = (report.failover?.length ?? 0) > 0;
+  if (faults) reasons.push(...failoverProblems(report.failover!));
+  if (!faults && sparkplug.deathsInWindow > 0) reasons.push(`${sparkplug.deathsInWindow} NDEATHs in the window`);
   if (telemetry.boothsHeard < booths) reasons.push(`no telemetry from ${booths - telemetry.boothsHeard} booths`);
   if (telemetry.deliveredRatio < 0.99) reasons.push(`${telemetry.missingSamples} telemetry samples missing (${(telemetry.deliveredRatio * 100).toFixed(1)} % delivered)`);
-  if (telemetry.maxGapS > 1.5 * telemetrySeconds) reasons.push(`an NDATA gap of ${telemetry.maxGapS} s`);
-  if (telemetry.lagMs.p99 > 1000) reasons.push(`telemetry lag p99 ${telemetry.lagMs.p99} ms`);
-  if (telemetry.sampleLateMs.p99 > 1000) reasons.push(`telemetry samples ran ${telemetry.sampleLateMs.p99} ms late at p99`);
+  if (!faults && telemetry.maxGapS > 1.5 * telemetrySeconds) reasons.push(`an NDATA gap of ${telemetry.maxGapS} s`);
+  if (!faults && telemetry.lagMs.p99 > 1000) reasons.push(`telemetry lag p99 ${telemetry.lagMs.p99} ms`);
+  if (!faults && telemetry.sampleLateMs.p99 > 1000) reasons.push(`telemetry samples ran ${telemetry.sampleLateMs.p99} ms late at p99`);
   if (captures.lost > 0) reasons.push(`${captures.lost} accepted packages not stored at central after the drain`);
   if (captures.unknownStored > 0) reasons.push(`${captures.unknownStored} packages stored that no booth accepted`);
   if (captures.latencyMs.p99 > 30_000) reasons.push(`capture latency p99 ${captures.latencyMs.p99} ms`);
@@ -117,6 +126,10 @@ export function formatReport(report: FleetReport): string {
     ['seal + durable accept on the booth loop', ms(c.acceptMs)],
     ['uploader outbox read / erase on the booth loop', `${ms(c.outboxCallsMs.read)}; ${ms(c.outboxCallsMs.erase)}`],
     ['outbox depth window start / end / max', `${c.outboxDepth.windowStart} / ${c.outboxDepth.windowEnd} / ${c.outboxDepth.max}`],
+    ...(report.failover ?? []).map((kill): [string, string] => [
+      `killed ${kill.broker} at ${kill.atS} s: booths on it / born again (higher bdSeq) / others born again / left on it`,
+      `${kill.boothsOnIt} (expected ${kill.boothsExpectedOnIt}) / ${kill.reborn} (${kill.rebornWithHigherBdSeq}) / ${kill.rebornElsewhere} / ${kill.onItAtEnd}; kill → NBIRTH ${ms(kill.rebirthMs)}`,
+    ]),
     ['booth host event loop delay p99 / max', `${report.eventLoop.p99Ms} / ${report.eventLoop.maxMs} ms`],
     ...Object.entries(report.cpuAndMemory).map(([name, figures]): [string, string] =>
       name === 'machine'

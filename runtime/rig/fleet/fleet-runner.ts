@@ -1,17 +1,20 @@
 /**
  * Runs a simulated fleet and measures it: N booths (booth-host.ts, spread over `processes`
  * event loops, started at `rampPerSecond`), one primary host with a telemetry monitor
- * (central-host.ts), K capture receivers sharing `$share/fleet-central/…` (receiver-host.ts),
- * all on one broker. Once the primary host sees every booth online, a window of
- * `durationSeconds` is measured; then sessions stop, the outboxes drain, everything stops and
- * the run's temporary folder (every booth's SessionStore and outbox) is removed — also on
- * SIGINT/SIGTERM or an exception, and no child process outlives the run.
+ * (central-host.ts), K capture receivers sharing `$share/fleet-central/…` (receiver-host.ts;
+ * one receiver subscribes plainly), on one broker or spread over a cluster's nodes. Once the
+ * primary host sees every booth online, a window of `durationSeconds` is measured, with the
+ * broker kills of `kills` inside it (failover.ts judges what followed); then sessions stop, the
+ * outboxes drain, everything stops and the run's temporary folder (every booth's SessionStore
+ * and outbox) is removed — also on SIGINT/SIGTERM or an exception, and no child process
+ * outlives the run.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CaptureLedger } from './capture-ledger.ts';
+import { boothBrokers, failoverFigures, type BrokerKill } from './failover.ts';
 import { ChildHost } from './child-host.ts';
 import { brokerLimitProblem, ensureOpenFileLimit, FileLimitError, FILES_OVERHEAD, FILES_PER_BOOTH } from './file-limit.ts';
 import { makeFleetKeys, writeBoothPublicKeys, type FleetKeys } from './fleet-keys.ts';
@@ -72,7 +75,12 @@ class FleetRun {
     const o = this.#options;
     const perProcess = Math.ceil(o.booths / this.#processes);
     ensureOpenFileLimit(perProcess * FILES_PER_BOOTH + FILES_OVERHEAD, `${perProcess} booths in one process`);
-    const brokerProblem = o.brokerPid === undefined ? undefined : brokerLimitProblem(o.brokerPid, o.booths);
+    for (const kill of o.kills) {
+      if (kill.broker < 1 || kill.broker >= o.brokers.length) throw new Error(`kills: broker ${kill.broker} is not one of brokers 1…${o.brokers.length - 1} (0 carries central)`);
+      if (o.brokerPids?.[kill.broker] === undefined) throw new Error(`kills: broker ${kill.broker} (${o.brokers[kill.broker]}) has no pid in brokerPids`);
+      if (kill.atSecond >= o.durationSeconds) throw new Error(`kills: at ${kill.atSecond} s is not inside the ${o.durationSeconds} s window`);
+    }
+    const brokerProblem = o.brokerPids?.[0] === undefined ? undefined : brokerLimitProblem(o.brokerPids[0], o.booths);
     if (brokerProblem) throw new FileLimitError(brokerProblem);
     const boothIds = Array.from({ length: o.booths }, (_, index) => `booth-${String(index + 1).padStart(5, '0')}`);
     const keys = makeFleetKeys(boothIds);
@@ -82,7 +90,7 @@ class FleetRun {
 
     await this.startCentral();
     await this.startReceivers(keys, outDir);
-    if (o.brokerPid !== undefined) this.#watcher.watch('broker', o.brokerPid);
+    for (const pid of o.brokerPids ?? []) this.#watcher.watch('broker', pid);
     this.#watcher.start();
     const rampStart = Date.now();
     await this.startBoothHosts(boothIds, keys);
@@ -92,13 +100,16 @@ class FleetRun {
     const onlineAtStart = this.#centralStats.online;
     const deathsBefore = this.#centralStats.deaths;
     o.log(`fleet: ${allOnline === undefined ? `only ${onlineAtStart} online` : `all online after ${allOnline} s`}; measuring ${o.durationSeconds} s`);
-    await sleep(o.durationSeconds * 1000);
+    const kills = await this.windowWithKills(windowStart);
     const windowEnd = Date.now();
     const onlineAtEnd = this.#centralStats.online;
     const deathsInWindow = this.#centralStats.deaths - deathsBefore;
     for (const host of this.#boothHosts) host.send({ type: 'stop-sessions' });
     this.#central!.send({ type: 'window', from: windowStart, to: windowEnd });
     const window = await this.#central!.waitFor('window-report', 30_000);
+    this.#central!.send({ type: 'births' });
+    const births = await this.#central!.waitFor('births-report', 30_000);
+    const brokersAtEnd = this.brokersNow();
     o.log(`fleet: window done; draining ${this.#ledger.undelivered} packages (at most ${o.drainSeconds} s)`);
     const drainDeadline = Date.now() + o.drainSeconds * 1000;
     while (this.#ledger.undelivered > 0 && Date.now() < drainDeadline) await sleep(250);
@@ -163,6 +174,7 @@ class FleetRun {
         },
         outboxDepth: { windowStart: this.#ledger.depthAt(windowStart), windowEnd: this.#ledger.depthAt(windowEnd), max: this.#ledger.maxDepth(windowStart, windowEnd) },
       },
+      ...(kills.length > 0 ? { failover: failoverFigures(kills, births.births, brokersAtEnd, boothIds, o.brokers, windowStart) } : {}),
       eventLoop: { p99Ms: Math.max(0, ...inWindow.map((stats) => stats.loopP99Ms)), maxMs: Math.max(0, ...inWindow.map((stats) => stats.loopMaxMs)) },
       warnings: {
         count: lastStats.reduce((sum, stats) => sum + stats.warnings + stats.errors, 0),
@@ -182,7 +194,7 @@ class FleetRun {
     central.on('message', (message) => {
       if (message.type === 'central-stats') this.#centralStats = message;
     });
-    central.send({ type: 'start', brokerUrl: o.brokerUrl, hostId: PRIMARY_HOST, group: o.group });
+    central.send({ type: 'start', brokers: [...o.brokers], mqttVersion: o.mqttVersion, hostId: PRIMARY_HOST, group: o.group });
     await central.waitFor('ready', 20_000);
     this.#watcher.watch('central', central.pid);
   }
@@ -197,7 +209,14 @@ class FleetRun {
       });
       receiver.send({
         type: 'start',
-        config: { brokerUrl: o.brokerUrl, outDir, shareGroup: SHARE_GROUP, centralPrivateKeyPem: keys.central.privateKey, boothKeysFile: join(this.#work, 'booth-keys.json') },
+        config: {
+          brokerUrl: o.brokers[0]!,
+          outDir,
+          ...(o.receivers > 1 ? { shareGroup: SHARE_GROUP } : {}),
+          mqttVersion: o.mqttVersion,
+          centralPrivateKeyPem: keys.central.privateKey,
+          boothKeysFile: join(this.#work, 'booth-keys.json'),
+        },
       });
       this.#watcher.watch('receivers', receiver.pid);
     }
@@ -215,14 +234,19 @@ class FleetRun {
     }
     await Promise.all(this.#boothHosts.map((host) => host.waitFor('ready', 20_000)));
     this.#boothHosts.forEach((host, index) => {
-      const mine = boothIds.filter((_, booth) => booth % this.#processes === index);
+      const mine = boothIds.map((boothId, number) => ({ boothId, number })).filter(({ number }) => number % this.#processes === index);
       host.send({
         type: 'start',
         config: {
           group: o.group,
           primaryHost: PRIMARY_HOST,
-          brokerUrl: o.brokerUrl,
-          booths: mine.map((boothId) => ({ boothId, dir: join(this.#work, 'booths', boothId), privateKeyPem: keys.booths.get(boothId)!.privateKey })),
+          mqttVersion: o.mqttVersion,
+          booths: mine.map(({ boothId, number }) => ({
+            boothId,
+            dir: join(this.#work, 'booths', boothId),
+            privateKeyPem: keys.booths.get(boothId)!.privateKey,
+            brokers: boothBrokers(o.brokers, number),
+          })),
           centralPublicKeyPem: keys.central.publicKey,
           rampPerSecond: o.rampPerSecond / this.#processes,
           telemetryMs: o.telemetrySeconds * 1000,
@@ -245,6 +269,35 @@ class FleetRun {
       this.#boothStats.push(message);
       this.#latestBoothStats.set(host, message);
     }
+  }
+
+  /**
+   * Waits out the measurement window, killing the brokers `kills` names on time; returns, per
+   * kill, when it happened and how many booths were online on that broker just before.
+   */
+  private async windowWithKills(windowStart: number): Promise<BrokerKill[]> {
+    const o = this.#options;
+    const done: BrokerKill[] = [];
+    for (const kill of [...o.kills].sort((a, b) => a.atSecond - b.atSecond)) {
+      await sleep(Math.max(0, windowStart + kill.atSecond * 1000 - Date.now()));
+      const url = o.brokers[kill.broker]!;
+      const boothsOnIt = this.brokersNow()[url] ?? 0;
+      const pid = o.brokerPids![kill.broker]!;
+      process.kill(pid, 'SIGKILL');
+      done.push({ broker: url, pid, at: Date.now(), boothsOnIt });
+      o.log(`fleet: killed broker ${url} (pid ${pid}) with ${boothsOnIt} booths on it`);
+    }
+    await sleep(Math.max(0, windowStart + o.durationSeconds * 1000 - Date.now()));
+    return done;
+  }
+
+  /** Booths online per broker, from each booth host's latest stats (at most 2 s old). */
+  private brokersNow(): Record<string, number> {
+    const total: Record<string, number> = {};
+    for (const stats of this.#latestBoothStats.values()) {
+      for (const [url, count] of Object.entries(stats.brokers)) total[url] = (total[url] ?? 0) + count;
+    }
+    return total;
   }
 
   /** Seconds from the first start until the primary host sees every booth online; undefined if it never does. */

@@ -7,9 +7,10 @@
 export interface BoothHostConfig {
   group: string;
   primaryHost: string;
-  /** See SimBoothOptions.brokerUrl. */
-  brokerUrl: string;
-  booths: Array<{ boothId: string; dir: string; privateKeyPem: string }>;
+  /** MQTT version of the capture uploads. */
+  mqttVersion: 4 | 5;
+  /** Each booth's failover list of brokers (SimBoothOptions.brokers). */
+  booths: Array<{ boothId: string; dir: string; privateKeyPem: string; brokers: string[] }>;
   centralPublicKeyPem: string;
   rampPerSecond: number;
   telemetryMs: number;
@@ -30,6 +31,8 @@ export interface BoothHostStats {
   /** Booths per EdgeNode state. */
   states: Record<string, number>;
   uploaderConnected: number;
+  /** Started booths per broker their Sparkplug session is online on; 'none': not online. */
+  brokers: Record<string, number>;
   outboxDepth: number;
   maxOutboxDepth: number;
   /** Event-loop delay since the last stats message. */
@@ -54,7 +57,17 @@ export type FromBoothHost =
   | { type: 'stopped' }
   | { type: 'failed'; message: string };
 
-export type ToCentralHost = { type: 'start'; brokerUrl: string; hostId: string; group: string } | { type: 'window'; from: number; to: number } | { type: 'stop' };
+export type ToCentralHost =
+  | { type: 'start'; brokers: string[]; mqttVersion: 4 | 5; hostId: string; group: string }
+  | { type: 'window'; from: number; to: number }
+  | { type: 'births' }
+  | { type: 'stop' };
+
+/** Every NBIRTH the primary host saw, per node: when, and with which bdSeq (decimal). */
+export interface BirthsReport {
+  type: 'births-report';
+  births: Record<string, Array<[at: number, bdSeq: string]>>;
+}
 
 export interface TelemetryWindowReport {
   type: 'window-report';
@@ -80,12 +93,14 @@ export interface CentralStats {
   seqGaps: number;
 }
 
-export type FromCentralHost = { type: 'ready' } | CentralStats | TelemetryWindowReport | { type: 'stopped' } | { type: 'failed'; message: string };
+export type FromCentralHost = { type: 'ready' } | CentralStats | TelemetryWindowReport | BirthsReport | { type: 'stopped' } | { type: 'failed'; message: string };
 
 export interface ReceiverHostConfig {
   brokerUrl: string;
   outDir: string;
-  shareGroup: string;
+  /** `$share/<group>/…` when several receivers split the load; a plain subscription when absent. */
+  shareGroup?: string;
+  mqttVersion: 4 | 5;
   centralPrivateKeyPem: string;
   /** JSON file: { boothId: public key PEM }. */
   boothKeysFile: string;

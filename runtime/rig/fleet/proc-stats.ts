@@ -61,6 +61,7 @@ export const MACHINE = 'machine';
 export class ProcWatcher {
   readonly #groups = new Map<string, number[]>();
   readonly #samples = new Map<string, Array<{ at: number; cpuTicks: number; rssKiB: number }>>();
+  readonly #lastTicks = new Map<number, number>();
   readonly #ticksPerSecond: number;
   readonly #now: () => number;
   #timer: NodeJS.Timeout | undefined;
@@ -94,7 +95,9 @@ export class ProcWatcher {
       let rssKiB = 0;
       for (const pid of pids) {
         const sample = readProc(pid, now);
-        cpuTicks += sample?.cpuTicks ?? 0;
+        // A process that died (a broker node killed mid-run) keeps the CPU it had used.
+        if (sample) this.#lastTicks.set(pid, sample.cpuTicks);
+        cpuTicks += sample?.cpuTicks ?? this.#lastTicks.get(pid) ?? 0;
         rssKiB += sample?.rssKiB ?? 0;
       }
       const list = this.#samples.get(group) ?? [];

@@ -23,8 +23,8 @@ async function start(config: ReceiverHostConfig): Promise<void> {
       if (!key && pems[boothId]) keys.set(boothId, (key = createPublicKey(pems[boothId])));
       return key;
     },
-    shareGroup: config.shareGroup,
-    protocolVersion: 5,
+    ...(config.shareGroup ? { shareGroup: config.shareGroup } : {}),
+    protocolVersion: config.mqttVersion,
     resumeAfterMs: 10_000,
     report: (report) => toParent({ type: 'receiver-event', ...report, at: Date.now() }),
   });

@@ -41,12 +41,10 @@ export interface SimBoothOptions {
   primaryHost: string;
   /** Folder of this booth's SessionStore and outbox. */
   dir: string;
-  /**
-   * The broker of this booth: handed to EdgeNode.start and CaptureUploader.start in start()
-   * below, nowhere else. Both take a list of brokers too (failover); to simulate it, widen this
-   * to `string | readonly string[]` (and BoothHostConfig.brokerUrl, FleetOptions.brokerUrl).
-   */
-  brokerUrl: string;
+  /** The booth's brokers: one, or a failover list (EdgeNode and CaptureUploader move on together). */
+  brokers: readonly string[];
+  /** MQTT version of the capture uploads (Sparkplug is 3.1.1). */
+  mqttVersion: 4 | 5;
   boothKey: KeyObject;
   centralKey: KeyObject;
   clock: Clock;
@@ -115,7 +113,7 @@ export class SimBooth {
       maxInFlightBytes: 4 * options.maxChunkBytes,
       ackTimeoutMs: 60_000,
       retry: { initialMs: 1000, maxMs: 30_000, jitter: 0.3 },
-      protocolVersion: 5,
+      protocolVersion: options.mqttVersion,
     });
     this.#pipeline = new CapturePipeline({ boothId, crypto, outbox: this.#outbox, audit: NO_AUDIT, onAccepted: () => this.#uploader.kick() });
     this.#node = new EdgeNode({
@@ -141,15 +139,20 @@ export class SimBooth {
     return this.#state;
   }
 
+  /** The broker of the Sparkplug session, if connected. */
+  get broker(): string | undefined {
+    return this.#node.broker;
+  }
+
   get uploaderConnected(): boolean {
     return this.#uploader.connected;
   }
 
   start(): void {
-    const { brokerUrl, clock, random, telemetryMs, capturesPerHour } = this.#options;
+    const { brokers, clock, random, telemetryMs, capturesPerHour } = this.#options;
     this.#outbox.open();
-    this.#node.start(brokerUrl);
-    this.#uploader.start(brokerUrl);
+    this.#node.start(brokers);
+    this.#uploader.start(brokers);
     this.#nextSampleAt = clock.now() + random() * telemetryMs; // booths spread over the period
     this.#telemetryTimer = clock.setTimeout(() => this.sample(), this.#nextSampleAt - clock.now());
     if (capturesPerHour > 0) {

@@ -39,8 +39,8 @@ export class TelemetryMonitor {
     this.#now = now;
   }
 
-  async start(brokerUrl: string, group: string): Promise<void> {
-    const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: 5, clean: true, reconnectPeriod: 1000 });
+  async start(brokerUrl: string, group: string, mqttVersion: 4 | 5): Promise<void> {
+    const client = await mqtt.connectAsync(brokerUrl, { protocolVersion: mqttVersion, clean: true, reconnectPeriod: 1000 });
     this.#client = client;
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     await client.subscribeAsync([`spBv1.0/${group}/NBIRTH/+`, `spBv1.0/${group}/NDATA/+`, `spBv1.0/${group}/DDATA/+/+`], { qos: 0 });
