@@ -38,8 +38,8 @@ export interface BoothHealthOptions {
 
 export class BoothHealth {
   readonly #options: BoothHealthOptions;
-  /** Component name → when a check first saw it out of `running`. */
-  readonly #downSince = new Map<string, number>();
+  /** Component name → when a check first saw it out of `running`, and whether it has been restarting since. */
+  readonly #downSince = new Map<string, { since: number; restarted: boolean }>();
   #doorHeldSince: number | undefined;
   #lockingSince: number | undefined;
 
@@ -68,9 +68,12 @@ export class BoothHealth {
         this.#downSince.delete(name);
         continue;
       }
-      const since = this.#downSince.get(name) ?? now;
-      this.#downSince.set(name, since);
-      if (now - since > faultGraceMs) faults.push(`component ${name} ${status} since ${iso(since)}, past the grace of ${seconds(faultGraceMs)}`);
+      const down = this.#downSince.get(name) ?? { since: now, restarted: false };
+      // A supervisor retrying goes restarting → starting → restarting …: one fault, one wording.
+      down.restarted ||= status === 'restarting';
+      this.#downSince.set(name, down);
+      const shown = down.restarted ? 'restarting' : status;
+      if (now - down.since > faultGraceMs) faults.push(`component ${name} ${shown} since ${iso(down.since)}, past the grace of ${seconds(faultGraceMs)}`);
     }
     return faults.length === 0 ? { healthy: true } : { healthy: false, reason: faults.join('; ') };
   }

@@ -237,6 +237,8 @@ describe('booth health verdict', () => {
     assert.deepEqual(check.check(), { healthy: false, reason: `component broker restarting since ${started}, past the grace of 120 s` });
     await clock.advance(15_000);
     assert.deepEqual(check.check(), { healthy: false, reason: `component broker restarting since ${started}, past the grace of 120 s` }, 'the reason does not change while the fault lasts');
+    state.components.broker = { status: 'starting' };
+    assert.deepEqual(check.check(), { healthy: false, reason: `component broker restarting since ${started}, past the grace of 120 s` }, 'nor while the supervisor tries it again');
     state.components.broker = { status: 'running' };
     assert.deepEqual(check.check(), { healthy: true });
     state.components.broker = { status: 'restarting' };
