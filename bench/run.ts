@@ -6,6 +6,8 @@
  * BENCH_ONLY=fleet (never part of a plain `make bench`: ~30 min): BENCH_FLEET_SIZES (default 250,500,1000,2000),
  * BENCH_FLEET_SECONDS (window per run, default 120), BENCH_FLEET_BYTES (package bytes, default 1 MiB), BENCH_FLEET_FULL_AT (sizes with a 7 MiB run, default 1000), BENCH_FLEET_STATE_DIR (the booths' SQLite files, e.g. /dev/shm),
  * BENCH_FLEET_KINDS (raw,telemetry,busy by default).
+ * BENCH_ONLY=fleet-cluster (never part of a plain `make bench`): BENCH_FLEET_SIZES (default 300,1000), BENCH_FLEET_SECONDS (default 90),
+ * BENCH_FLEET_BYTES, BENCH_FLEET_STATE_DIR as above.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -19,6 +21,7 @@ import { measureOutboxStorage } from './outbox-storage.ts';
 import { measureSdkCapture } from './sdk-capture.ts';
 import { measureFirmataExitLatency } from './firmata-latency.ts';
 import { fleetTable, measureFleet, type FleetRunKind } from './fleet.ts';
+import { clusterTable, measureFleetOnCluster } from './fleet-cluster.ts';
 import { measureSessionOverhead, sessionRows } from './session-overhead.ts';
 
 const only = process.env.BENCH_ONLY;
@@ -168,6 +171,18 @@ if (only === 'fleet') {
   });
   results.fleet = fleet;
   table(fleetTable(fleet));
+}
+
+if (only === 'fleet-cluster') {
+  const cluster = await measureFleetOnCluster({
+    sizes: (process.env.BENCH_FLEET_SIZES ?? '300,1000').split(',').filter(Boolean).map(Number),
+    durationSeconds: Number(process.env.BENCH_FLEET_SECONDS ?? 90),
+    captureBytes: Number(process.env.BENCH_FLEET_BYTES ?? 1024 * 1024),
+    ...(process.env.BENCH_FLEET_STATE_DIR ? { stateDir: process.env.BENCH_FLEET_STATE_DIR } : {}),
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  results.fleetCluster = cluster;
+  table(clusterTable(cluster));
 }
 
 const outDir = join(import.meta.dirname, 'out');

@@ -2,6 +2,7 @@
  * Messages between the fleet coordinator and its child processes (Node IPC channel, JSON).
  * Every child says `ready` once it can take work; the coordinator never waits without a limit.
  */
+import type { WindowFigures } from './telemetry-monitor.ts';
 
 /** What a booth host needs to run its share of the fleet. */
 export interface BoothHostConfig {
@@ -69,19 +70,8 @@ export interface BirthsReport {
   births: Record<string, Array<[at: number, bdSeq: string]>>;
 }
 
-export interface TelemetryWindowReport {
+export interface TelemetryWindowReport extends WindowFigures {
   type: 'window-report';
-  /** Periodic NDATA samples that arrived in the window, in total and per node. */
-  samples: number;
-  /** DDATA and NDATA sent on a change between samples (a door, the sensors). */
-  otherData: number;
-  /** Bytes of topic + payload of the DATA messages in the window. */
-  dataBytes: number;
-  perNode: Record<string, number>;
-  /** Largest gap between two NDATA of one node in the window (ms). */
-  maxGapMs: number;
-  /** Arrival − payload timestamp of every DATA in the window (ms). */
-  lagMs: number[];
 }
 
 export interface CentralStats {

@@ -20,11 +20,16 @@ interface Arrival {
 const SAMPLE_METRIC = 'Node/Uptime s';
 
 export interface WindowFigures {
+  /** Periodic NDATA samples that arrived in the window, in total and per node. */
   samples: number;
+  /** DDATA and NDATA sent on a change between samples (a door, the sensors). */
   otherData: number;
+  /** Bytes of topic + payload of the DATA messages in the window. */
   dataBytes: number;
   perNode: Record<string, number>;
+  /** Largest gap between two NDATA of one node in the window (ms). */
   maxGapMs: number;
+  /** Arrival − payload timestamp of every DATA in the window (ms). */
   lagMs: number[];
 }
 
