@@ -244,6 +244,10 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
       return;
     }
     if (session !== this.#session) return;
+    // A primary host that is already online has its retained STATE delivered right after the
+    // SUBACK, often in the same read: its message handler runs (and births) before this
+    // continuation does. One NBIRTH per session; only a Rebirth command births again.
+    if (session.born) return;
     if (!primaryHost || this.#hostOnline) this.birth(session);
     else {
       this.setState('waiting-for-host');

@@ -6,7 +6,7 @@
  * package (one file per capture + manifest.json), then acknowledges. A package id already
  * stored is acknowledged again but never stored twice: exactly once per package and capture.
  */
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { encodeTransaction } from '../../protocols/ansi-nist/transaction.ts';
 import { sessionToTransaction, type SessionTransactionOptions } from '../../protocols/ansi-nist/session-transaction.ts';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
@@ -90,34 +90,51 @@ export class CaptureReceiver {
     } catch (error) {
       return this.reject(boothId, packageId, `bad chunk: ${(error as Error).message}`);
     }
+    const packageSha256 = Buffer.from(chunk.packageSha256).toString('hex');
     const stored = join(this.#options.outDir, packageId);
-    if (existsSync(stored)) return this.duplicate(boothId, packageId, chunk);
+    if (existsSync(stored)) return this.repeatOfStored(boothId, packageId, chunk);
     const incoming = join(this.#options.outDir, '.incoming', packageId);
-    mkdirSync(incoming, { recursive: true });
-    // Chunks are transient (a lost one is asked for again), so no fsync; the package itself is.
-    writeAtomically(join(incoming, `${chunk.index}.chunk`), payload, false);
-    const have = readdirSync(incoming).filter((name) => name.endsWith('.chunk')).length;
+    writeChunk(incoming, chunk.index, payload);
+    if (existsSync(stored)) {
+      // Stored by another receiver since the check above, maybe after it cleared the incoming
+      // folder: this chunk must not stay behind there.
+      removeShared(incoming);
+      return this.repeatOfStored(boothId, packageId, chunk);
+    }
+    const have = countChunks(incoming);
     this.scheduleResume(boothId, packageId, incoming);
     if (have < chunk.count) return;
     this.clearResume(packageId);
-    await this.complete(boothId, packageId, incoming);
+    // Several receivers may count the same complete set (each wrote a chunk of it): only the one
+    // that moves the folder away completes the package; the folder is then its own to read.
+    const claimed = claimFolder(incoming);
+    if (!claimed || countChunks(claimed) < chunk.count) {
+      // Another receiver claimed this set first (what was moved here, if anything, is a partial
+      // set of repeats that arrived meanwhile). That receiver stores and acknowledges.
+      if (claimed) rmSync(claimed, { recursive: true, force: true });
+      return this.claimedElsewhere(boothId, packageId, packageSha256);
+    }
+    try {
+      await this.complete(boothId, packageId, claimed);
+    } finally {
+      rmSync(claimed, { recursive: true, force: true });
+    }
   }
 
-  private async complete(boothId: string, packageId: string, incoming: string): Promise<void> {
+  /** Reassembles, verifies and stores a claimed chunk set; reports and acknowledges the verdict. */
+  private async complete(boothId: string, packageId: string, claimed: string): Promise<void> {
     let pkg: CapturePackage;
     let sealedHash: string;
     try {
       const reassembly = new Reassembly({ packageId });
-      for (const name of readdirSync(incoming).filter((file) => file.endsWith('.chunk'))) reassembly.add(decodeChunk(readFileSync(join(incoming, name))));
+      for (const name of readdirSync(claimed).filter((file) => file.endsWith('.chunk'))) reassembly.add(decodeChunk(readFileSync(join(claimed, name))));
       const sealedBytes = reassembly.assemble();
       sealedHash = createHash('sha256').update(sealedBytes).digest('hex');
       pkg = openSealedPackage(sealedBytes, { packageId, boothId }, this.#options.crypto, this.#options.boothKey);
     } catch (error) {
-      rmSync(incoming, { recursive: true, force: true });
       return this.reject(boothId, packageId, (error as Error).message);
     }
     const stored = join(this.#options.outDir, packageId);
-    const staging = join(this.#options.outDir, '.incoming', `${packageId}.staging-${process.pid}`);
     let ansiNist: Uint8Array | undefined;
     if (this.#options.writeAnsiNist) {
       try {
@@ -127,26 +144,49 @@ export class CaptureReceiver {
         this.#options.report({ event: 'an2-failed', boothId, packageId, detail: (error as Error).message });
       }
     }
-    writePackage(staging, pkg, sealedHash, ansiNist);
+    const staging = `${claimed}.staging`;
+    let won: boolean;
     try {
-      renameSync(staging, stored);
-    } catch {
-      rmSync(staging, { recursive: true, force: true }); // another receiver stored it first
+      writePackage(staging, pkg, sealedHash, ansiNist);
+      won = storeFolder(staging, stored);
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
     }
-    rmSync(incoming, { recursive: true, force: true });
+    // Repeats of chunks that came in while this package was being stored are of no use now.
+    removeShared(join(this.#options.outDir, '.incoming', packageId));
+    // A full set of repeats claimed by another receiver may have been stored first: then this is
+    // the duplicate, and the package is stored, so acknowledging it again is right.
+    if (!won) return this.duplicate(boothId, packageId, sealedHash, 'stored by another receiver first; acknowledged, not stored twice');
     this.#options.report({ event: 'stored', boothId, packageId, detail: `${pkg.captures.length} captures` });
     await this.ack(boothId, packageId, 'accepted');
   }
 
-  private async duplicate(boothId: string, packageId: string, chunk: Chunk): Promise<void> {
+  /** A chunk of a package already stored: only the last chunk triggers the answer, so one resent package gives one ack, not one per chunk. */
+  private async repeatOfStored(boothId: string, packageId: string, chunk: Chunk): Promise<void> {
+    if (chunk.index !== chunk.count - 1) return;
+    await this.duplicate(boothId, packageId, Buffer.from(chunk.packageSha256).toString('hex'), 'already stored; acknowledged again, not stored twice');
+  }
+
+  /** Acknowledges a package that is already stored, or rejects another package under its id. */
+  private async duplicate(boothId: string, packageId: string, packageSha256: string, detail: string): Promise<void> {
     const manifest = JSON.parse(readFileSync(join(this.#options.outDir, packageId, 'manifest.json'), 'utf8')) as { sealedSha256: string };
-    if (manifest.sealedSha256 !== Buffer.from(chunk.packageSha256).toString('hex')) {
+    if (manifest.sealedSha256 !== packageSha256) {
       return this.reject(boothId, packageId, 'package id already stored with different content');
     }
-    // Only the last chunk triggers the answer, so one resent package gives one ack, not one per chunk.
-    if (chunk.index !== chunk.count - 1) return;
-    this.#options.report({ event: 'duplicate', boothId, packageId, detail: 'already stored; acknowledged again, not stored twice' });
+    this.#options.report({ event: 'duplicate', boothId, packageId, detail });
     await this.ack(boothId, packageId, 'accepted');
+  }
+
+  /**
+   * Another receiver completes this package. Once it is stored, acknowledging again is harmless;
+   * before that, only the receiver that stores it may say `accepted` (the booth erases the
+   * package on that word), so this one stays silent and the other acknowledges.
+   */
+  private async claimedElsewhere(boothId: string, packageId: string, packageSha256: string): Promise<void> {
+    if (existsSync(join(this.#options.outDir, packageId))) {
+      return this.duplicate(boothId, packageId, packageSha256, 'stored by another receiver; acknowledged again, not stored twice');
+    }
+    this.#options.report({ event: 'duplicate', boothId, packageId, detail: 'being stored by another receiver, which acknowledges it' });
   }
 
   private async reject(boothId: string, packageId: string, reason: string): Promise<void> {
@@ -164,7 +204,11 @@ export class CaptureReceiver {
     const timer = setTimeout(() => {
       this.#resumeTimers.delete(packageId);
       // The package may have been completed, rejected or stored by another receiver meanwhile.
-      if (!existsSync(incoming) || existsSync(join(this.#options.outDir, packageId))) return;
+      if (!existsSync(incoming)) return;
+      if (existsSync(join(this.#options.outDir, packageId))) {
+        removeShared(incoming); // repeats that came in while it was stored
+        return;
+      }
       let chunks: string[];
       try {
         chunks = readdirSync(incoming).filter((name) => name.endsWith('.chunk'));
@@ -187,6 +231,79 @@ export class CaptureReceiver {
   private clearResume(packageId: string): void {
     clearTimeout(this.#resumeTimers.get(packageId));
     this.#resumeTimers.delete(packageId);
+  }
+}
+
+/** Writes a chunk into the package's incoming folder, again in a new one if it was just claimed. */
+function writeChunk(incoming: string, index: number, payload: Buffer): void {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      mkdirSync(incoming, { recursive: true });
+      // Chunks are transient (a lost one is asked for again), so no fsync; the package itself is.
+      writeAtomically(join(incoming, `${index}.chunk`), payload, false);
+      return;
+    } catch (error) {
+      // Another receiver moved the folder away (claimed or removed it) under our mkdir or write.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+    }
+  }
+}
+
+/**
+ * Removes a folder other receivers may remove or write into at the same time. Two recursive
+ * removals of one folder race (each stops, "done", at an entry the other removed first, and a
+ * chunk written meanwhile stays behind), so it is first renamed to a name of its own: one
+ * receiver wins and removes it alone; a chunk written later goes to a new folder, whose writer
+ * sees the package stored and removes that one.
+ */
+function removeShared(dir: string): void {
+  const mine = `${dir}.removing-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    renameSync(dir, mine);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // gone, or another receiver is removing it
+    throw error;
+  }
+  rmSync(mine, { recursive: true, force: true });
+}
+
+/** The chunk files in a folder; 0 when the folder is gone (claimed by another receiver). */
+function countChunks(dir: string): number {
+  try {
+    return readdirSync(dir).filter((name) => name.endsWith('.chunk')).length;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/**
+ * Claims a complete chunk set by renaming its folder to a name of its own: of several receivers
+ * (threads, processes) renaming the same folder, exactly one succeeds, the others get ENOENT.
+ * Returns the claimed folder, or undefined when another receiver claimed it first.
+ */
+function claimFolder(incoming: string): string | undefined {
+  const claimed = `${incoming}.claim-${process.pid}-${randomBytes(6).toString('hex')}`;
+  try {
+    renameSync(incoming, claimed);
+    return claimed;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Moves a fully written staging folder to its final name. A folder already there (another
+ * receiver's, never empty: it holds manifest.json) makes the rename fail: false, nothing replaced.
+ */
+function storeFolder(staging: string, stored: string): boolean {
+  try {
+    renameSync(staging, stored);
+    return true;
+  } catch (error) {
+    if (existsSync(join(stored, 'manifest.json'))) return false;
+    throw error;
   }
 }
 

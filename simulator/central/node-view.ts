@@ -44,10 +44,18 @@ export class NodeView {
         this.bdSeq = asBigInt(this.metrics.get('bdSeq'));
         return { text: `${this.id} born (bdSeq ${this.bdSeq}), ${payload.metrics.length} node metrics`, important: true, seqGap };
       }
-      case 'NDEATH':
+      case 'NDEATH': {
+        const bdSeq = asBigInt(payload.metrics.find((m) => m.name === 'bdSeq')?.value);
+        // Sparkplug B 3.0: an NDEATH ends the session whose NBIRTH carried the same bdSeq. Any
+        // other is stale — typically the Will of an older connection that the broker delivers
+        // after the node has already been born again on a new one — and changes nothing.
+        if (this.bdSeq !== undefined && bdSeq !== this.bdSeq) {
+          return { text: `${this.id}: stale NDEATH (bdSeq ${bdSeq ?? 'missing'}) ignored; the current session is bdSeq ${this.bdSeq}`, important: true, seqGap };
+        }
         this.online = false;
         for (const view of this.devices.values()) view.online = false;
-        return { text: `${this.id} DEAD (bdSeq ${asBigInt(payload.metrics.find((m) => m.name === 'bdSeq')?.value)})`, important: true, seqGap };
+        return { text: `${this.id} DEAD (bdSeq ${bdSeq})`, important: true, seqGap };
+      }
       case 'DBIRTH': {
         const view: DeviceView = { online: true, metrics: new Map() };
         this.devices.set(device!, view);

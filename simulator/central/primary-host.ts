@@ -1,7 +1,8 @@
 /**
  * A Sparkplug primary host application standing in for the central server: it announces
  * itself with a retained STATE (and an offline STATE as its Will), follows every edge node of
- * the broker, renders each message as a readable line, asks for a rebirth when a node's seq
+ * the broker (a node goes offline only on the NDEATH of its current session: same bdSeq as its
+ * NBIRTH; see NodeView), renders each message as a readable line, asks for a rebirth when a node's seq
  * jumps, and sends commands — signed with the central command key when it has one.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
