@@ -92,10 +92,12 @@ describe('fleet simulator: 20 booths on a real mosquitto', { timeout: 90_000 }, 
     assert.equal(captures.storedByReceiver.length, 2);
     for (const stored of captures.storedByReceiver) assert.ok(stored > 0, `a receiver stored nothing: ${captures.storedByReceiver.join(' + ')}${context}`);
     assert.equal(captures.refused, 0, context);
-    // Every booth heard central's acknowledgement and erased its package. (Not asserted: that no
-    // receiver ever says 'rejected' — two receivers completing one package together can, and the
-    // booth then sends it again and gets it acknowledged as a duplicate; docs/scaling.md.)
+    // Every booth heard central's acknowledgement and erased its package; the receivers sharing
+    // the chunks of one package never both stored it, nor rejected what the other completed.
     assert.equal(captures.roundTripMs.count, captures.accepted, context);
+    assert.equal(captures.storedReportedTwice, 0, context);
+    assert.equal(captures.storedReports, captures.accepted, context);
+    assert.equal(captures.rejected, 0, context);
   });
 
   it('leaves no process and no temporary folder behind', () => {
