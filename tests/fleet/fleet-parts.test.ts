@@ -110,7 +110,7 @@ describe('failover judgement', () => {
     } as const;
     const [figures] = failoverFigures([kill], births, { 'mqtt://a': 3, 'mqtt://c': 3 }, ids, brokers, 0);
     assert.deepEqual({ ...figures, rebirthMs: undefined }, {
-      broker: 'mqtt://b', atS: 10, boothsOnIt: 2, boothsExpectedOnIt: 2, reborn: 2, rebornWithHigherBdSeq: 2,
+      broker: 'mqtt://b', atS: 10, boothsOnIt: 2, boothsExpectedOnIt: 2, reborn: 2, rebornWithHigherBdSeq: 2, firstBornAfter: 0,
       rebornElsewhere: 0, rebirthMs: undefined, onItAtEnd: 0, notReborn: [],
     });
     assert.deepEqual([figures!.rebirthMs.p50, figures!.rebirthMs.max], [1200, 2500]);
@@ -126,6 +126,9 @@ describe('failover judgement', () => {
     assert.deepEqual(figures!.notReborn, ['b4']);
     const problems = failoverProblems([figures!]).join('\n');
     assert.match(problems, /1 of its 2 booths not born again \(b4\)/);
+    const late = failoverFigures([kill], { ...births, b4: [[10_500, '0']] }, {}, ids, brokers, 0)[0]!;
+    assert.deepEqual([late.reborn, late.firstBornAfter], [1, 1], 'a booth first born after the kill is not a re-birth');
+    assert.match(failoverProblems([late]).join('\n'), /1 of its 2 booths had not been born before the kill/);
     assert.match(problems, /1 booths born again without a higher bdSeq/);
     assert.match(problems, /1 booths of other brokers born again/);
     assert.match(problems, /1 booths still online on it at the end/);

@@ -26,6 +26,8 @@ export interface KillFigures {
   /** Of those, how many were born again after the kill, and how many of these with a higher bdSeq. */
   reborn: number;
   rebornWithHigherBdSeq: number;
+  /** Of those, booths born for the first time after the kill (they never came up before it). */
+  firstBornAfter: number;
   /** Booths of the other brokers born again after the kill (0: they kept their sessions). */
   rebornElsewhere: number;
   /** Kill → the primary host saw the booth's new NBIRTH. */
@@ -62,6 +64,7 @@ export function failoverFigures(
     const notReborn: string[] = [];
     let reborn = 0;
     let higher = 0;
+    let firstBorn = 0;
     let elsewhere = 0;
     for (const boothId of boothIds) {
       const seen = births[boothId] ?? [];
@@ -75,9 +78,13 @@ export function failoverFigures(
         notReborn.push(boothId);
         continue;
       }
+      if (!before) {
+        firstBorn += 1;
+        continue;
+      }
       reborn += 1;
       rebirthMs.push(after[0] - kill.at);
-      if (before && /^\d+$/.test(before[1]) && /^\d+$/.test(after[1]) && BigInt(after[1]) > BigInt(before[1])) higher += 1;
+      if (/^\d+$/.test(before[1]) && /^\d+$/.test(after[1]) && BigInt(after[1]) > BigInt(before[1])) higher += 1;
     }
     return {
       broker: kill.broker,
@@ -86,6 +93,7 @@ export function failoverFigures(
       boothsExpectedOnIt: expected.size,
       reborn,
       rebornWithHigherBdSeq: higher,
+      firstBornAfter: firstBorn,
       rebornElsewhere: elsewhere,
       rebirthMs: spread(rebirthMs),
       onItAtEnd: onlineAtEnd[kill.broker] ?? 0,
@@ -100,7 +108,9 @@ export function failoverProblems(figures: readonly KillFigures[]): string[] {
   for (const kill of figures) {
     const name = `after ${kill.broker} was killed`;
     if (kill.boothsOnIt === 0) problems.push(`${name}: no booth was on it`);
-    if (kill.reborn < kill.boothsExpectedOnIt) problems.push(`${name}: ${kill.boothsExpectedOnIt - kill.reborn} of its ${kill.boothsExpectedOnIt} booths not born again (${kill.notReborn.join(', ')})`);
+    if (kill.firstBornAfter > 0) problems.push(`${name}: ${kill.firstBornAfter} of its ${kill.boothsExpectedOnIt} booths had not been born before the kill`);
+    const missing = kill.boothsExpectedOnIt - kill.reborn - kill.firstBornAfter;
+    if (missing > 0) problems.push(`${name}: ${missing} of its ${kill.boothsExpectedOnIt} booths not born again (${kill.notReborn.join(', ')}${missing > kill.notReborn.length ? ', …' : ''})`);
     if (kill.rebornWithHigherBdSeq < kill.reborn) problems.push(`${name}: ${kill.reborn - kill.rebornWithHigherBdSeq} booths born again without a higher bdSeq`);
     if (kill.rebornElsewhere > 0) problems.push(`${name}: ${kill.rebornElsewhere} booths of other brokers born again`);
     if (kill.onItAtEnd > 0) problems.push(`${name}: ${kill.onItAtEnd} booths still online on it at the end`);
