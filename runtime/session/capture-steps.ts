@@ -135,10 +135,15 @@ async function accepted(context: StepContext, key: string): Promise<void> {
 function forwardScannerPreview(context: StepContext, scanner: FingerprintScanner): () => void {
   const onFrame = (frame: ScannerFrame) => {
     const { image } = frame;
+    let png: Uint8Array | undefined;
     context.preview({
       source: 'fingerprint',
       mime: 'image/png',
-      data: encodePng({ width: image.width, height: image.height, channels: 1, pixels: image.pixels }),
+      // Encoded when a screen takes the frame, once: the kiosk drops most frames (its rate limit,
+      // a slow client, no client at all), and encoding each was most of a session's overhead.
+      get data() {
+        return (png ??= encodePng({ width: image.width, height: image.height, channels: 1, pixels: image.pixels }));
+      },
       fingers: frame.fingers.map((finger) => ({ position: finger.position, quality: finger.quality })),
     });
   };
