@@ -6,7 +6,7 @@
  * maximum lock time passes. Every transition and every refusal is an audit line.
  */
 import type { EventEmitter } from 'node:events';
-import type { AnyDevice, Clock, DeviceError, DoorLock, Sensors, TimerHandle } from '../../hal/index.ts';
+import type { AnyDevice, Clock, DeviceError, DoorLock, DoorStatus, Sensors, TimerHandle } from '../../hal/index.ts';
 import type { AuditSink } from '../audit/audit-log.ts';
 import type { DeviceManager } from '../devices/device-manager.ts';
 import type { BoothLogger } from '../logging/logger.ts';
@@ -36,6 +36,8 @@ export class DoorGuard {
   #maxLockTimer: TimerHandle | undefined;
   #fireAlarm = false;
   #starting = false;
+  /** The latest unlock sent to each door (a newer one pre-empts it). */
+  readonly #unlocking = new Map<string, Promise<DoorStatus>>();
   /** Bumped by every release so a lock that finishes after a release does not count as locked. */
   #generation = 0;
 
@@ -123,7 +125,7 @@ export class DoorGuard {
     await Promise.all(
       doors.map(async (door) => {
         try {
-          const status = await door.unlock({ timeoutMs: 2000 });
+          const status = await this.unlock(door);
           this.#options.audit.record('door.released', { door: door.id, reason, was: previous, bolt: status.bolt });
         } catch (error) {
           this.#options.audit.record('door.release-failed', { door: door.id, reason, code: (error as DeviceError).code ?? 'EIO' });
@@ -131,6 +133,32 @@ export class DoorGuard {
         }
       }),
     );
+  }
+
+  /**
+   * Unlocks one door. A second release while an unlock is still on its way (the session ending
+   * for the same device loss the guard reacts to) pre-empts it with a fresh unlock — a retry, in
+   * case the first hangs — and the first release then waits for that newer unlock instead of
+   * counting its own pre-emption (ECANCELED) as a failed release.
+   */
+  private unlock(door: DoorLock): Promise<DoorStatus> {
+    const attempt = door.unlock({ timeoutMs: 2000 });
+    this.#unlocking.set(door.id, attempt);
+    const forget = () => {
+      if (this.#unlocking.get(door.id) === attempt) this.#unlocking.delete(door.id);
+    };
+    attempt.then(forget, forget);
+    return this.settle(door, attempt);
+  }
+
+  private async settle(door: DoorLock, attempt: Promise<DoorStatus>): Promise<DoorStatus> {
+    try {
+      return await attempt;
+    } catch (error) {
+      const newer = this.#unlocking.get(door.id);
+      if ((error as DeviceError).code === 'ECANCELED' && newer !== undefined && newer !== attempt) return this.settle(door, newer);
+      throw error;
+    }
   }
 
   /** Stops timers; called on shutdown after the final release. */
