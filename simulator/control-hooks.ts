@@ -17,7 +17,7 @@ import { SimSensors } from './devices/sim-sensors.ts';
  * What `sim.face` puts in front of the camera. `badly-lit` is the room light 3 stops off: the
  * camera's auto exposure makes up for it, so it shows only once exposure is set by hand.
  */
-const FACE_SUBJECTS = {
+export const FACE_SUBJECTS = {
   ok: { present: true, eyesOpen: true, frontal: true, lightingStops: 0 },
   present: { present: true },
   absent: { present: false },

@@ -46,9 +46,21 @@ export interface BoothManifest {
   devicesLabel: string;
 }
 
-export function buildBoothManifest(rig: RigConfig, overrides: BoothOverrides | undefined, wiring: ManifestWiring): BoothManifest {
-  const template = rig.manifest ? readTemplate(rig.manifest) : {};
-  const devices = rig.devices === undefined ? ((template.devices as Mapping[] | undefined) ?? SIM_DEVICES) : rig.devices === 'sim' ? SIM_DEVICES : rig.devices;
+/** A template already read (the wire booth's derived manifest), and the folder its relative paths are relative to. */
+export interface ReadTemplate {
+  mapping: Mapping;
+  dir: string;
+}
+
+/**
+ * `template`: the template as already read and rewritten (`devices: wire`: the manifest with its
+ * serial paths on the twins' PTYs and the simulated SDK); else RIG.yaml's `manifest` is read here.
+ */
+export function buildBoothManifest(rig: RigConfig, overrides: BoothOverrides | undefined, wiring: ManifestWiring, read?: ReadTemplate): BoothManifest {
+  const template = read?.mapping ?? (rig.manifest ? readTemplate(rig.manifest) : {});
+  const templateDir = read?.dir ?? (rig.manifest ? dirname(rig.manifest) : undefined);
+  const devices =
+    rig.devices === undefined || rig.devices === 'wire' ? ((template.devices as Mapping[] | undefined) ?? SIM_DEVICES) : rig.devices === 'sim' ? SIM_DEVICES : rig.devices;
   const templateBooth = (template.booth ?? {}) as Mapping;
   const booth = rig.booth ?? { id: String(templateBooth.id ?? 'rig-booth'), group: String(templateBooth.group ?? 'booth-rig') };
   const section = (key: string): Mapping => ({ ...((template[key] as Mapping | undefined) ?? {}) });
@@ -67,7 +79,7 @@ export function buildBoothManifest(rig: RigConfig, overrides: BoothOverrides | u
     door: deepMerge(section('door'), overrides?.door ?? {}),
     devices: devices.map((device) => structuredClone(device)),
   };
-  if (rig.manifest) resolveTemplatePaths(manifest, dirname(rig.manifest));
+  if (templateDir !== undefined) resolveTemplatePaths(manifest, templateDir);
   const lock = (manifest.devices as Mapping[]).find((device) => device.compatible === 'sim,door-lock');
   if (lock && (lock.props as Mapping | undefined)?.stateFile === undefined) {
     lock.props = { ...((lock.props as Mapping | undefined) ?? {}), stateFile: resolve(wiring.hardwareDir, `${String(lock.id)}.json`) };
@@ -78,7 +90,10 @@ export function buildBoothManifest(rig: RigConfig, overrides: BoothOverrides | u
     boothId: booth.id,
     group: booth.group,
     ...(lock ? { lockStateFile: resolve(wiring.stateDir, String(lockProps.stateFile ?? `sim/${String(lock.id)}.json`)) } : {}),
-    devicesLabel: devices === SIM_DEVICES ? 'sim' : devices.map((device) => `${String(device.id)} (${String(device.compatible)})`).join(', '),
+    devicesLabel:
+      devices === SIM_DEVICES
+        ? 'sim'
+        : `${rig.devices === 'wire' ? 'wire: ' : ''}${devices.map((device) => `${String(device.id)} (${String(device.compatible)})`).join(', ')}`,
   };
 }
 

@@ -22,18 +22,17 @@ export async function playInfra(step: InfraStep, context: StepContext): Promise<
       if (booth.broker.running) throw new StepFailure('the broker is already up');
       await booth.broker.up();
       return `mosquitto back on port ${booth.broker.port} (pid ${booth.broker.pid})`;
-    case 'power-cut':
-      await booth.powerCut();
-      return 'boothd killed (SIGKILL); the fail-safe lock lost power';
+    case 'power-cut': {
+      const detail = await booth.powerCut();
+      return `boothd killed (SIGKILL); the fail-safe lock lost power${detail ? `; ${detail}` : ''}`;
+    }
     case 'power-on':
-      await booth.startBoothd();
+      await booth.powerOn();
       return `boothd pid ${booth.boothd?.pid}`;
     case 'fire-alarm-on':
-      await booth.control('sim.fire-alarm', { active: true });
-      return undefined;
+      return booth.hardware.fireAlarm(true);
     case 'fire-alarm-off':
-      await booth.control('sim.fire-alarm', { active: false });
-      return undefined;
+      return booth.hardware.fireAlarm(false);
   }
   if ('network-stall' in step) {
     booth.stallNetwork(step['network-stall'].seconds);

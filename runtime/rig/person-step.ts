@@ -1,7 +1,8 @@
 /**
- * `person:` steps. Walking in and out and the exit button go through the simulated sensors;
- * what the person does on the touchscreen goes over the kiosk socket exactly as the kiosk UI
- * sends it; how the person behaves at the scanner, camera and reader goes through sim hooks.
+ * `person:` steps. Walking in and out, the exit button and how the person behaves at the
+ * scanner, camera and reader act on the booth's hardware (booth-hardware.ts: the simulated
+ * devices' hooks, or the wire booth's twins); what the person does on the touchscreen goes over
+ * the kiosk socket exactly as the kiosk UI sends it.
  */
 import type { PersonAction } from '../../protocols/kiosk/session-contract.ts';
 import type { StepContext } from './step-context.ts';
@@ -20,33 +21,15 @@ export const OFFER_LIMIT_MS = 10_000;
 export async function playPerson(step: PersonStep, context: StepContext): Promise<string | undefined> {
   const { booth } = context;
   if (typeof step === 'string') {
-    switch (step) {
-      case 'enter':
-        await booth.control('sim.occupancy', { occupied: true });
-        return undefined;
-      case 'leave':
-        await booth.control('sim.occupancy', { occupied: false });
-        // A person takes their passport with them (a booth without a reader ignores this).
-        await booth.control('sim.remove-document', {});
-        return undefined;
-      case 'press-exit':
-        await booth.control('sim.exit-button');
-        return undefined;
-      default:
-        return pressOnScreen({ action: step }, context);
-    }
+    if (step === 'enter' || step === 'leave' || step === 'press-exit') return booth.hardware.person(step);
+    return pressOnScreen({ action: step }, context);
   }
   if ('choose-language' in step) return pressOnScreen({ action: 'choose-language', language: step['choose-language'] }, context);
   if ('declare-missing' in step) {
     const fingers = step['declare-missing'].map(({ finger, reason }) => ({ position: finger, reason }));
     return pressOnScreen({ action: 'declare-missing', fingers }, context);
   }
-  if ('finger-quality' in step) await booth.control('sim.finger-quality', { quality: step['finger-quality'] });
-  else if ('wrong-hand' in step) await booth.control('sim.wrong-hand', { wrong: step['wrong-hand'] });
-  else if ('fingers-missing' in step) await booth.control('sim.fingers-missing', { fingers: step['fingers-missing'] });
-  else if ('face' in step) await booth.control('sim.face', { subject: step.face });
-  else if ('passport' in step) await booth.control('sim.present-mrz', { lines: step.passport });
-  return undefined;
+  return booth.hardware.person(step);
 }
 
 async function pressOnScreen(action: PersonAction, context: StepContext): Promise<string | undefined> {

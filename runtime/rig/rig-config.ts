@@ -4,10 +4,13 @@
  *
  *   boothd: PATH           the boothd launcher (default: bin/boothd next to this runtime)
  *   booth: { id, group }   the booth's Sparkplug ids (default rig-booth / booth-rig)
- *   devices: sim           every simulated device class (the default), or a list of manifest
- *                          device entries ({ id, compatible, bus?, props? }) used instead
+ *   devices: sim           every simulated device class (the default); `wire`: the template's REAL
+ *                          drivers against the wire-level twins the rig starts (PTY pairs, the
+ *                          simulated vendor SDK); or a list of manifest device entries
+ *                          ({ id, compatible, bus?, props? }) used instead
  *   manifest: FILE         a boothd manifest used as the template: its devices (unless `devices`
- *                          is a list), session, door, outbox, captures tuning, … are kept; the rig
+ *                          is a list), session, door, outbox, captures tuning, … are kept (with
+ *                          `devices: wire` it defaults to config/booth.example.yaml); the rig
  *                          always sets stateDir, mqtt, kiosk.port, the capture keys and log level
  *
  * Relative paths are relative to RIG.yaml.
@@ -27,7 +30,9 @@ const rigSchema = z
   .object({
     boothd: z.string().min(1).optional(),
     booth: z.object({ id: identifier.default('rig-booth'), group: identifier.default('booth-rig') }).strict().optional(),
-    devices: z.union([z.literal('sim'), z.array(deviceSchema).min(1)], { error: 'expected `sim` or a list of device entries ({ id, compatible, bus?, props? })' }).optional(),
+    devices: z
+      .union([z.literal('sim'), z.literal('wire'), z.array(deviceSchema).min(1)], { error: 'expected `sim`, `wire` or a list of device entries ({ id, compatible, bus?, props? })' })
+      .optional(),
     manifest: z.string().min(1).optional(),
   })
   .strict();
@@ -37,11 +42,17 @@ export interface RigConfig {
   boothd: string;
   /** Explicit booth ids, or undefined to take the template's (else the defaults). */
   booth?: { id: string; group: string };
-  /** `sim`, an explicit device list, or undefined: the template's devices, else `sim`. */
-  devices?: 'sim' | Array<z.input<typeof deviceSchema>>;
+  /**
+   * `sim`, `wire` (the template's real drivers against wire-level twins), an explicit device list,
+   * or undefined: the template's devices, else `sim`.
+   */
+  devices?: 'sim' | 'wire' | Array<z.input<typeof deviceSchema>>;
   /** Absolute path of the manifest template. */
   manifest?: string;
 }
+
+/** The template of `devices: wire` when RIG.yaml names none: the reference booth on its real drivers. */
+export const WIRE_TEMPLATE = join(RUNTIME_ROOT, 'config', 'booth.example.yaml');
 
 export function defaultRigConfig(): RigConfig {
   return { boothd: join(RUNTIME_ROOT, 'bin', 'boothd') };

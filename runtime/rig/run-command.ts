@@ -21,7 +21,7 @@ import { ChildRegistry } from './child-registry.ts';
 import { writeHtml } from './report-html.ts';
 import { writeJunit } from './report-junit.ts';
 import { formatSummary } from './report-summary.ts';
-import { defaultRigConfig, loadRigConfig, type RigConfig } from './rig-config.ts';
+import { defaultRigConfig, loadRigConfig, WIRE_TEMPLATE, type RigConfig } from './rig-config.ts';
 import type { RunResult, ScenarioResult, TimelineEntry } from './rig-result.ts';
 import { loadScenarioFiles } from './scenario-file.ts';
 import { runScenario } from './scenario-runner.ts';
@@ -149,6 +149,7 @@ function slug(name: string): string {
 
 function devicesLabel(rig: RigConfig): string {
   if (Array.isArray(rig.devices)) return rig.devices.map((device) => `${device.id} (${device.compatible})`).join(', ');
+  if (rig.devices === 'wire') return `wire: the real drivers of ${rig.manifest ?? WIRE_TEMPLATE} against wire-level twins`;
   if (rig.devices === 'sim' || !rig.manifest) return 'sim';
   return `as in ${rig.manifest}`;
 }

@@ -1,8 +1,9 @@
 /**
  * Everything one scenario runs against, fresh each time: a work dir, mosquitto, the central
- * simulators, the rig's Sparkplug watch, the lock's bolt, boothd as a process and the kiosk
- * socket. `stop()` takes it all down again — boothd by SIGTERM then SIGKILL, mosquitto by PID —
- * whatever state a failed step left it in.
+ * simulators, the rig's Sparkplug watch, the booth's hardware (the simulated devices inside
+ * boothd, or with `devices: wire` the wire-level twins on PTY pairs the rig runs), boothd as a
+ * process and the kiosk socket. `stop()` takes it all down again — boothd by SIGTERM then
+ * SIGKILL, the twins and their socat, mosquitto by PID — whatever state a failed step left it in.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { sendControlCommand } from '../control/control-client.ts';
 import { buildBoothManifest, type BoothManifest } from './booth-manifest.ts';
 import { BoothdClock } from './boothd-clock.ts';
 import type { ChildRegistry } from './child-registry.ts';
-import { DoorBolt, type Bolt } from './door-bolt.ts';
+import { SimHardware, type BoothHardware } from './booth-hardware.ts';
+import type { Bolt } from './door-bolt.ts';
 import { KioskLink } from './kiosk-link.ts';
 import type { Observations } from './observations.ts';
 import { RigBoothd, type BoothdLine } from './rig-boothd.ts';
@@ -23,6 +25,7 @@ import { SparkplugWatch } from './sparkplug-watch.ts';
 import { StateTmpfs } from './state-tmpfs.ts';
 import { StepFailure } from './step-failure.ts';
 import type { Timeline } from './timeline.ts';
+import { startWireBooth, WireHardware, type WireSetup } from './wire-hardware.ts';
 
 const BOOTHD_START_LIMIT_MS = 30_000;
 const CENTRAL_START_LIMIT_MS = 10_000;
@@ -46,7 +49,8 @@ export class ScenarioBooth {
   readonly broker: RigBroker;
   readonly tmpfs: StateTmpfs | undefined;
   readonly boothdClock: BoothdClock | undefined;
-  readonly bolt: DoorBolt | undefined;
+  /** What the person and the faults act on, and where the door's bolt is read. */
+  readonly hardware: BoothHardware;
   readonly #options: ScenarioBoothOptions;
   readonly #manifestFile: string;
   readonly #central: RigCentral;
@@ -60,7 +64,7 @@ export class ScenarioBooth {
   #boothdExitExpected = false;
   #stall: NodeJS.Timeout | undefined;
 
-  private constructor(options: ScenarioBoothOptions, broker: RigBroker, tmpfs: StateTmpfs | undefined) {
+  private constructor(options: ScenarioBoothOptions, broker: RigBroker, tmpfs: StateTmpfs | undefined, wire: WireSetup | undefined) {
     this.#options = options;
     this.workDir = options.workDir;
     this.stateDir = join(options.workDir, 'state');
@@ -77,10 +81,11 @@ export class ScenarioBooth {
       boothKeyFile: keys.boothKeyFile,
       centralPublicKeyFile: keys.centralPublicKeyFile,
       hardwareDir: join(options.workDir, 'hardware'),
-    });
+    }, wire?.template);
     writeFileSync(this.#manifestFile, stringify(this.manifest.manifest));
     this.boothdClock = usesStep(options.scenario, 'clock-jump') ? new BoothdClock(options.workDir) : undefined;
-    this.bolt = this.manifest.lockStateFile ? new DoorBolt(this.manifest.lockStateFile) : undefined;
+    const control = (command: string, args?: Record<string, unknown>) => this.control(command, args);
+    this.hardware = wire ? new WireHardware(wire, control) : new SimHardware(control, this.manifest.lockStateFile);
     this.#central = new RigCentral({
       brokerUrl: broker.url,
       hostId: PRIMARY_HOST_ID,
@@ -113,8 +118,10 @@ export class ScenarioBooth {
     }
     timeline.event(`mosquitto listening on 127.0.0.1:${broker.port} (pid ${broker.pid})`);
     let booth: ScenarioBooth | undefined;
+    let wire: WireSetup | undefined;
     try {
-      booth = new ScenarioBooth(options, broker, tmpfs);
+      if (options.rig.devices === 'wire') wire = await startWireBooth(options.rig, workDir, registry, timeline);
+      booth = new ScenarioBooth(options, broker, tmpfs, wire);
       await booth.#central.start(CENTRAL_START_LIMIT_MS);
       timeline.event(`central online: primary host ${PRIMARY_HOST_ID}, capture receiver`);
       booth.#watch = new SparkplugWatch({
@@ -124,12 +131,13 @@ export class ScenarioBooth {
         onMessage: (message) => options.observations.onSparkplug(message),
       });
       await booth.#watch.start(CENTRAL_START_LIMIT_MS);
-      booth.bolt?.watch((bolt) => timeline.event(`door bolt ${bolt}`));
+      booth.hardware.watchBolt((bolt) => timeline.event(`door bolt ${bolt}`));
       await booth.startBoothd();
       return booth;
     } catch (error) {
       if (booth) await booth.stop();
       else {
+        await wire?.wire.close();
         await broker.stop();
         tmpfs?.unmount();
       }
@@ -158,7 +166,7 @@ export class ScenarioBooth {
     if (this.boothdRunning) throw new StepFailure(`boothd is already running (pid ${this.#boothd!.pid})`);
     const { timeline, observations, registry, rig } = this.#options;
     const boothd = new RigBoothd(
-      { launcher: rig.boothd, manifestFile: this.#manifestFile, logFile: this.boothdLog, ...(this.boothdClock ? { env: this.boothdClock.env() } : {}) },
+      { launcher: rig.boothd, manifestFile: this.#manifestFile, logFile: this.boothdLog, env: { ...this.hardware.boothdEnv(), ...this.boothdClock?.env() } },
       registry,
     );
     this.#boothd = boothd;
@@ -204,21 +212,26 @@ export class ScenarioBooth {
     return answer.result;
   }
 
-  /** The physical bolt: from the sim lock's state file, else from boothd's sim hook. */
+  /** The lock's physical bolt, as the hardware holds it (also while boothd is down). */
   async physicalBolt(): Promise<Bolt> {
-    if (this.bolt) return this.bolt.read();
-    const result = (await this.control('sim.physical-door')) as { bolt: Bolt };
-    return result.bolt;
+    return this.hardware.physicalBolt();
   }
 
   /** boothd dies with the power, and so does the fail-safe lock's hold on the bolt. */
-  async powerCut(): Promise<void> {
+  async powerCut(): Promise<string | undefined> {
     const boothd = this.#boothd;
     if (!boothd?.running) throw new StepFailure('the power is already off (boothd is not running)');
     this.#boothdExitExpected = true;
     this.#kiosk?.close();
     await boothd.kill();
-    this.bolt?.loseLockPower();
+    return this.hardware.powerCut();
+  }
+
+  /** The power comes back: the hardware first, then boothd starts as systemd would start it. */
+  async powerOn(): Promise<void> {
+    if (this.boothdRunning) throw new StepFailure(`boothd is already running (pid ${this.#boothd!.pid})`);
+    await this.hardware.powerOn();
+    await this.startBoothd();
   }
 
   /** Freezes the broker for `seconds`, then lets it go on; the scenario carries on meanwhile. */
@@ -272,7 +285,7 @@ export class ScenarioBooth {
       if (ended === 'killed') problems.push('boothd did not stop on SIGTERM within 10 s and was killed');
       if (ended === 'lingering') problems.push(`boothd (pid ${this.#boothd?.pid}) survived SIGKILL`);
     });
-    this.bolt?.unwatch();
+    await attempt('hardware', () => this.hardware.stop());
     await attempt('sparkplug watch', () => this.#watch?.stop());
     await attempt('central', () => this.#central.stop());
     await attempt('mosquitto', () => this.broker.stop());

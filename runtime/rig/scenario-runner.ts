@@ -1,7 +1,8 @@
 /**
  * One scenario from start to finish: a fresh booth (scenario-booth.ts), the steps, and the
  * teardown — always, whether the steps passed, failed or threw — and the ScenarioResult. A failed
- * step or an unmet expectation makes it `failed`; the rig's own trouble makes it `error`.
+ * step or an unmet expectation makes it `failed`; the rig's own trouble makes it `error`, and so
+ * does a step the rig's booth cannot play (checked before anything starts, wire-routes.ts).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,17 @@ import type { LoadedScenario } from './scenario-file.ts';
 import { playSteps, StepError } from './scenario-player.ts';
 import { StepFailure } from './step-failure.ts';
 import { Timeline } from './timeline.ts';
+import { refusedSteps } from './wire-routes.ts';
+
+/** Steps this rig's booth cannot play, known from the file: the scenario is `error`, and nothing starts. */
+class StepsRefused extends Error {
+  readonly refused: Array<{ step: number; message: string }>;
+  constructor(refused: Array<{ step: number; message: string }>) {
+    super(`${refused.map(({ step, message }) => `step ${step} ${message}`).join('; ')} — not possible on this booth, so nothing was started`);
+    this.name = 'StepsRefused';
+    this.refused = refused;
+  }
+}
 
 export interface ScenarioRunOptions {
   rig: RigConfig;
@@ -43,13 +55,15 @@ export async function runScenario({ file, scenario }: LoadedScenario, options: S
   let failure: ScenarioResult['failure'];
   let booth: ScenarioBooth | undefined;
   try {
+    const refused = refusedSteps(options.rig, scenario.steps);
+    if (refused.length > 0) throw new StepsRefused(refused);
     booth = await ScenarioBooth.start({ rig: options.rig, scenario, workDir, registry: options.registry, timeline, observations });
     const signal = options.interrupt ? AbortSignal.any([deadline.signal, options.interrupt]) : deadline.signal;
     await playSteps(scenario.steps, { booth, observations, timeline, clock, signal });
   } catch (error) {
     const cause = error instanceof StepError ? error.cause : error;
     status = cause instanceof StepFailure ? 'failed' : 'error';
-    const message = status === 'error' ? `rig error: ${(cause as Error).message}` : (cause as Error).message;
+    const message = status === 'error' && !(cause instanceof StepsRefused) ? `rig error: ${(cause as Error).message}` : (cause as Error).message;
     failure = { message, ...(error instanceof StepError ? { step: error.step } : {}) };
     if (!(error instanceof StepError)) timeline.event(message, undefined, false);
   } finally {

@@ -8,7 +8,7 @@
  * Tests move its input pins (`setInput`, `setAnalog`) and read what the host drove (`outputs`,
  * `waitForOutput`, every write timestamped with performance.now()). Hooks make it misbehave the
  * ways a real board does: `unplug`/`replug` (power and cable, through the PtyPair), `goSilent`
- * (firmware hung), `sendGarbage`, `corruptNextReport`, `setLatency` (a slow board),
+ * (firmware hung, until the board powers up again), `sendGarbage`, `corruptNextReport`, `setLatency` (a slow board),
  * `hangNextQuery`/`failNextQuery` (a pin-state query unanswered or answered with a wrong mode),
  * `reboot` (a brown-out), and a wrong protocol version or firmware through the options.
  */
@@ -173,7 +173,7 @@ export class FirmataBoardTwin extends EventEmitter<FirmataTwinEvents> {
     this.powerUp();
   }
 
-  /** The firmware hangs (true): nothing read, nothing answered, nothing reported. */
+  /** The firmware hangs (true): nothing read, nothing answered, nothing reported — until it powers up again (a replug or a reboot). */
   goSilent(silent: boolean): void {
     this.#silent = silent;
   }
@@ -238,6 +238,7 @@ export class FirmataBoardTwin extends EventEmitter<FirmataTwinEvents> {
 
   private powerUp(): void {
     this.#powered = true;
+    this.#silent = false; // a hung firmware starts afresh when the board powers up
     this.systemReset();
     this.emit('power', true);
     if (this.#announce) {

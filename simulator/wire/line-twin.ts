@@ -30,6 +30,9 @@ export type TwinReply = { ok: TwinFields; after?: () => void } | { err: string; 
 
 const MAX_LINE_BYTES = 1024;
 
+/** What a garbled answer puts on the line: control bytes, high bytes and text, no `$`, one line end. */
+const GARBLED_ANSWER = Uint8Array.from([0x15, 0x8a, 0x3f, 0x23, 0x7e, 0xff, 0x00, ...Buffer.from(' OK t=?', 'latin1'), 0xfe, 0x0d, 0x0a]);
+
 /** The doc's table, read backwards: which ERR code makes the host report each HAL code. */
 const ERR_FOR: Record<DeviceErrorCode, string> = {
   EIO: 'HW',
@@ -104,6 +107,7 @@ export abstract class LineTwin {
   #eventNumber = 0;
   #silent = false;
   #hangNext = false;
+  #garbleNext = false;
   #failNext: DeviceErrorCode | undefined;
   #replyNext: TwinReply | undefined;
 
@@ -161,6 +165,14 @@ export abstract class LineTwin {
   /** Test hook: the next request (other than PING) is read and never answered. */
   hangNextCommand(): void {
     this.#hangNext = true;
+  }
+
+  /**
+   * Test hook: the next request (other than PING) is answered with bytes that are not this
+   * protocol (no `$`, no checksum: line noise from a confused firmware) in place of its answer.
+   */
+  garbleNextAnswer(): void {
+    this.#garbleNext = true;
   }
 
   /** Test hook: the next request (other than PING) is answered with the ERR code the host maps to `code`. */
@@ -273,6 +285,10 @@ export abstract class LineTwin {
         this.#hangNext = false;
         return;
       }
+      if (this.#garbleNext) {
+        this.#garbleNext = false;
+        return this.later(() => this.sendGarbage(GARBLED_ANSWER));
+      }
       const failure = this.#failNext;
       if (failure) {
         this.#failNext = undefined;
@@ -315,7 +331,12 @@ export abstract class LineTwin {
       this.writeLine([seq, 'OK', ...this.encodeFields(reply.ok)].join(' '));
       reply.after?.();
     };
-    if (this.options.latencyMs <= 0) send();
-    else void delay(this.options.latencyMs).then(send);
+    this.later(send);
+  }
+
+  /** Runs `action` after the device's answer latency (at once without one). */
+  private later(action: () => void): void {
+    if (this.options.latencyMs <= 0) action();
+    else void delay(this.options.latencyMs).then(action);
   }
 }

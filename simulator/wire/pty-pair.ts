@@ -11,6 +11,16 @@ import { join } from 'node:path';
 
 const READY_LIMIT_MS = 5000;
 
+export interface PtyPairOptions {
+  /**
+   * socat runs in a process group of its own, so a terminal's Ctrl-C reaches only this process,
+   * which then closes the pair when it is done with it (`make run-wire`, booth-rig).
+   */
+  ownProcessGroup?: boolean;
+  /** Told of every socat started (at open and at each replug), e.g. to kill it if the owner crashes. */
+  onSocat?: (socat: ChildProcess) => void;
+}
+
 export class PtyPair {
   /** The end the driver opens (its manifest `bus.path`). */
   readonly driverPath: string;
@@ -19,25 +29,30 @@ export class PtyPair {
   readonly #dir: string;
   readonly #ownsDir: boolean;
   readonly #ownProcessGroup: boolean;
+  readonly #onSocat: ((socat: ChildProcess) => void) | undefined;
   #socat: ChildProcess | undefined;
 
-  private constructor(dir: string, ownsDir: boolean, ownProcessGroup: boolean) {
+  private constructor(dir: string, ownsDir: boolean, options: PtyPairOptions) {
     this.#dir = dir;
     this.#ownsDir = ownsDir;
-    this.#ownProcessGroup = ownProcessGroup;
+    this.#ownProcessGroup = options.ownProcessGroup ?? false;
+    this.#onSocat = options.onSocat;
     this.driverPath = join(dir, 'driver-end');
     this.devicePath = join(dir, 'device-end');
   }
 
   /**
    * Makes a pair in `dir` (a new temporary folder when absent) and waits until both ends exist.
-   * `ownProcessGroup`: socat runs in a process group of its own, so a terminal's Ctrl-C reaches
-   * only this process, which then closes the pair when it is done with it (`make run-wire`).
    */
-  static async open(dir?: string, options: { ownProcessGroup?: boolean } = {}): Promise<PtyPair> {
-    const pair = new PtyPair(dir ?? mkdtempSync(join(tmpdir(), 'pty-')), dir === undefined, options.ownProcessGroup ?? false);
+  static async open(dir?: string, options: PtyPairOptions = {}): Promise<PtyPair> {
+    const pair = new PtyPair(dir ?? mkdtempSync(join(tmpdir(), 'pty-')), dir === undefined, options);
     await pair.replug();
     return pair;
+  }
+
+  /** socat's PID while the cable is in (a new one after each replug). */
+  get pid(): number | undefined {
+    return this.connected ? this.#socat?.pid : undefined;
   }
 
   get connected(): boolean {
@@ -73,6 +88,7 @@ export class PtyPair {
     let spawnError: Error | undefined;
     socat.once('error', (error) => (spawnError = error));
     this.#socat = socat;
+    this.#onSocat?.(socat);
     const deadline = Date.now() + READY_LIMIT_MS;
     while (!(existsSync(this.driverPath) && existsSync(this.devicePath))) {
       if (spawnError) throw new Error(`cannot start socat (is it installed? make test installs it): ${spawnError.message}`);

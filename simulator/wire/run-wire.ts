@@ -23,14 +23,11 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import pinoPretty from 'pino-pretty';
-import { DmxWidgetTwin } from './dmx-widget-twin.ts';
-import { EnvSensorTwin } from './env-sensor-twin.ts';
-import { FirmataBoardTwin } from './firmata-board-twin.ts';
-import { FirmataBoothRig } from './firmata-booth-wiring.ts';
-import { PtyPair } from './pty-pair.ts';
+import type { PtyPair } from './pty-pair.ts';
 import { SignaturePadTwin } from './signature-pad-twin.ts';
 import type { PadButton } from '../../hal/signature-pad.ts';
-import { boardProfileFor, deriveWireManifest, dmxLevels, dmxPatch, firmataWiring, planWireBooth, type DmxPatch, type SerialLine } from './wire-manifest.ts';
+import { WireBooth, type WireBoard, type WireDmx } from './wire-booth.ts';
+import { dmxLevels, planWireBooth } from './wire-manifest.ts';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BOOTHD = join(ROOT, 'bin', 'boothd');
@@ -114,87 +111,6 @@ class NarratedPadTwin extends SignaturePadTwin {
   }
 }
 
-interface Board {
-  line: SerialLine;
-  twin: FirmataBoardTwin;
-  rig: FirmataBoothRig;
-  relayPin: number | undefined;
-}
-
-/** The twins and the PTY pairs under them; closes whatever was made, in order. */
-class WireBooth {
-  readonly pairs = new Map<string, PtyPair>();
-  readonly boards: Board[] = [];
-  readonly pads: NarratedPadTwin[] = [];
-  readonly envs: Array<{ line: SerialLine; twin: EnvSensorTwin }> = [];
-  readonly dmx: Array<{ line: SerialLine; twin: DmxWidgetTwin; patch: DmxPatch }> = [];
-  readonly ptyDir: string;
-
-  constructor(ptyDir: string) {
-    this.ptyDir = ptyDir;
-  }
-
-  async start(lines: readonly SerialLine[], narrator: Narrator): Promise<void> {
-    for (const line of lines) {
-      const folder = join(this.ptyDir, line.name);
-      mkdirSync(folder, { recursive: true });
-      const pair = await PtyPair.open(folder, { ownProcessGroup: true });
-      this.pairs.set(line.path, pair);
-      const who = `twin:${line.name}`;
-      const ids = line.devices.map((device) => device.id).join(', ');
-      switch (line.kind) {
-        case 'firmata': {
-          const profile = boardProfileFor(line.devices);
-          const wiring = firmataWiring(line.devices, profile);
-          const twin = await FirmataBoardTwin.start(pair, { profile });
-          this.boards.push({ line, twin, rig: new FirmataBoothRig(twin, wiring), relayPin: wiring.relay?.pin });
-          narrator.say(who, `StandardFirmata 2.5 board (${profile.name}) with the booth's wiring, for ${ids}`, { path: line.path, pty: pair.driverPath });
-          break;
-        }
-        case 'signature-pad': {
-          const pad = new NarratedPadTwin(pair, (msg, fields) => narrator.say(who, msg, fields));
-          await pad.attach();
-          this.pads.push(pad);
-          narrator.say(who, `BSP/1 signature pad, for ${ids}`, { path: line.path, pty: pair.driverPath });
-          break;
-        }
-        case 'env-sensor': {
-          const twin = new EnvSensorTwin(pair);
-          await twin.attach();
-          this.envs.push({ line, twin });
-          narrator.say(who, `BES/1 environment sensor, for ${ids}`, { path: line.path, pty: pair.driverPath });
-          break;
-        }
-        case 'dmx': {
-          const twin = await DmxWidgetTwin.start({ pair });
-          this.dmx.push({ line, twin, patch: dmxPatch(line.devices[0]!) });
-          narrator.say(who, `DMX USB Pro widget, for ${ids}`, { path: line.path, pty: pair.driverPath });
-          break;
-        }
-      }
-    }
-  }
-
-  driverEnd(path: string): string {
-    const pair = this.pairs.get(path);
-    if (!pair) throw new Error(`no PTY pair for ${path}`);
-    return pair.driverPath;
-  }
-
-  async close(): Promise<void> {
-    const quietly = (promise: Promise<unknown>) => promise.catch(() => undefined);
-    for (const board of this.boards) {
-      board.rig.dispose();
-      await quietly(board.twin.close());
-    }
-    for (const pad of this.pads) await quietly(pad.close());
-    for (const { twin } of this.envs) await quietly(twin.close());
-    for (const { twin } of this.dmx) await quietly(twin.close());
-    for (const pair of this.pairs.values()) await quietly(pair.close());
-    rmSync(this.ptyDir, { recursive: true, force: true });
-  }
-}
-
 // -------------------------------------------------------------------------------- the life
 
 /**
@@ -218,7 +134,7 @@ class Life {
     for (const dmx of booth.dmx) this.watchLamps(dmx);
   }
 
-  get #board(): Board | undefined {
+  get #board(): WireBoard | undefined {
     return this.#booth.boards[0];
   }
 
@@ -236,7 +152,7 @@ class Life {
     clearInterval(this.#drift);
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    for (const pad of this.#booth.pads) pad.walkAway();
+    for (const { twin } of this.#booth.pads) if (twin instanceof NarratedPadTwin) twin.walkAway();
   }
 
   private personEnters(): void {
@@ -263,7 +179,7 @@ class Life {
   }
 
   /** Logs the relay as the twin drives it; on odd visits the person presses the exit button once locked. */
-  private watchRelay(board: Board): void {
+  private watchRelay(board: WireBoard): void {
     if (board.relayPin === undefined) return;
     let energised = false;
     let pressedOnVisit = 0;
@@ -284,7 +200,7 @@ class Life {
   }
 
   /** Logs the lamps' levels from the DMX frames once they have settled (fades send 40 frames a second). */
-  private watchLamps({ line, twin, patch }: { line: SerialLine; twin: DmxWidgetTwin; patch: DmxPatch }): void {
+  private watchLamps({ line, twin, patch }: WireDmx): void {
     let shown = '';
     let pending = '';
     let settle: ReturnType<typeof setTimeout> | undefined;
@@ -422,7 +338,11 @@ async function main(): Promise<number> {
   const pidFile = join(dir, 'run-wire.pid');
   claimDir(pidFile, manifest);
 
-  const booth = new WireBooth(join(dir, 'pty'));
+  const booth = new WireBooth(plan, {
+    ptyDir: join(dir, 'pty'),
+    makePad: (pair, line) => new NarratedPadTwin(pair, (msg, fields) => narrator.say(`twin:${line.name}`, msg, fields)),
+    onTwin: (line, description, pair) => narrator.say(`twin:${line.name}`, description, { path: line.path, pty: pair.driverPath }),
+  });
   let life: Life | undefined;
   let boothd: ChildProcess | undefined;
   let boothdExited: Promise<void> = Promise.resolve();
@@ -461,18 +381,10 @@ async function main(): Promise<number> {
 
   try {
     say('run-wire', `the booth of ${shown(source)} on its real drivers, against wire-level simulators in ${shown(dir)}`);
-    await booth.start(plan.lines, narrator);
+    await booth.start();
     writeFileSync(
       manifest,
-      deriveWireManifest(text, {
-        sourceName: shown(source),
-        stateDir: join(dir, 'state'),
-        keysDir: keys,
-        sdkLibrary: sdk,
-        driverEnd: (path) => booth.driverEnd(path),
-        brokerPort: port,
-        primaryHost: PRIMARY_HOST,
-      }),
+      booth.deriveManifest(text, { sourceName: shown(source), stateDir: join(dir, 'state'), keysDir: keys, sdkLibrary: sdk, brokerPort: port, primaryHost: PRIMARY_HOST }),
     );
     say('run-wire', `vendor SDK: the simulated one (${shown(sdk)}); derived manifest ${shown(manifest)}`);
   } catch (error) {
