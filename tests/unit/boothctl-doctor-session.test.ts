@@ -17,7 +17,7 @@ function fakeAccess(sessionState: string | undefined, actions: string[]): BoothA
       if (action === 'lock') return { summary: 'locked', data: { bolt: 'locked', contact: 'closed' } };
       return { summary: 'status', data: { bolt: 'unlocked', contact: 'closed' } };
     },
-    brokerUrl: () => undefined,
+    brokerUrls: () => [],
     primaryHostOnline: () => undefined,
     sessionState: () => sessionState,
     close: async () => undefined,

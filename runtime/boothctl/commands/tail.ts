@@ -91,7 +91,8 @@ async function brokerOf(context: CliContext): Promise<BrokerTarget> {
     return { url: status.sparkplug.broker, boothId: status.boothId, group: status.group, tls: tlsOptions, daemonRunning: true };
   } catch (error) {
     if (!(error instanceof DaemonDown)) throw error;
-    const url = loaded?.config.mqtt.url;
+    // With boothd down, the first broker of the manifest (a cluster's nodes all carry the traffic).
+    const url = loaded?.config.mqtt.url ?? loaded?.config.mqtt.urls?.[0];
     if (!loaded || !url) throw new DaemonDown(context.daemon().socketPath, error, "the manifest names no central broker, and boothd's embedded broker is down with it");
     return { url, boothId: loaded.config.booth.id, group: loaded.config.booth.group, tls: tlsOptions, daemonRunning: false };
   }

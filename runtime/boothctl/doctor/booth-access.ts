@@ -21,8 +21,11 @@ export interface BoothAccess {
   readonly mode: 'daemon' | 'direct';
   devices(): Promise<DeviceRow[]>;
   action(deviceId: string, action: string, args?: Record<string, unknown>): Promise<ActionAnswer>;
-  /** The broker boothd uses; the manifest's when boothd is down (none for an embedded broker). */
-  brokerUrl(): string | undefined;
+  /**
+   * The brokers to check: the one boothd uses now; when boothd is down, the manifest's
+   * (`mqtt.url`, or every broker of its failover list `mqtt.urls`; none for an embedded broker).
+   */
+  brokerUrls(): string[];
   /** Whether boothd sees its primary host online; undefined when it cannot know (boothd down). */
   primaryHostOnline(): boolean | undefined;
   /** The enrolment session's state as boothd sees it; undefined when it cannot know (boothd down, no sessions). */
@@ -56,8 +59,8 @@ export class DaemonAccess implements BoothAccess {
     return this.#link.call<ActionAnswer>('device.action', { device: deviceId, action, args: { reason: 'boothctl doctor', ...args } }, 150_000);
   }
 
-  brokerUrl(): string | undefined {
-    return this.#status.sparkplug.broker;
+  brokerUrls(): string[] {
+    return this.#status.sparkplug.broker ? [this.#status.sparkplug.broker] : [];
   }
 
   primaryHostOnline(): boolean | undefined {
@@ -114,8 +117,9 @@ export class DirectAccess implements BoothAccess {
     return actionResultToWire(await runDeviceAction(device, action, args, { holdMs: 300 })) as unknown as ActionAnswer;
   }
 
-  brokerUrl(): string | undefined {
-    return this.#loaded.config.mqtt.url;
+  brokerUrls(): string[] {
+    const { url, urls } = this.#loaded.config.mqtt;
+    return urls ? [...urls] : url ? [url] : [];
   }
 
   primaryHostOnline(): boolean | undefined {

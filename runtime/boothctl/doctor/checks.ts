@@ -187,31 +187,35 @@ function hostChecks(environment: DoctorEnvironment): DoctorCheck[] {
   const { loaded, access } = environment;
   const checks: DoctorCheck[] = [];
   const primaryHost = loaded?.config.mqtt.primaryHost;
-  let brokerProbe: Promise<BrokerProbe | undefined> | undefined;
+  let brokerProbes: Promise<BrokerProbes> | undefined;
   const probe = () => {
-    const url = access?.brokerUrl();
     // The host's retained STATE tells "said offline" from "never connected", which boothd's
     // own view (online or not) cannot.
-    brokerProbe ??= url ? environment.probeBroker(url, primaryHost) : Promise.resolve(undefined);
-    return brokerProbe;
+    brokerProbes ??= probeInOrder(access?.brokerUrls() ?? [], (url) => environment.probeBroker(url, primaryHost));
+    return brokerProbes;
   };
   checks.push({
     name: 'broker',
     run: async () => {
-      const url = access?.brokerUrl();
-      if (!url) return skip(access?.mode === 'direct' ? 'boothd is down and so is its embedded broker' : 'no broker known');
-      const result = await probe();
-      if (!result?.ok) return fail(`${url} unreachable: ${result?.error ?? 'unknown'}`, 'check the network path and the broker; boothctl status shows the link');
-      const detail = `${url} reachable, CONNACK in ${result.connectMs?.toFixed(0)} ms`;
-      if (!result.tls && !url.includes('127.0.0.1') && !url.includes('localhost')) return warn(`${detail}, WITHOUT TLS`, 'use mqtts:// with the booth certificate (mqtt.tls in the manifest)');
-      return pass(result.tls ? `${detail} over TLS` : `${detail} (local broker, no TLS needed)`);
+      const urls = access?.brokerUrls() ?? [];
+      if (urls.length === 0) return skip(access?.mode === 'direct' ? 'boothd is down and so is its embedded broker' : 'no broker known');
+      const { reached, unreachable } = await probe();
+      const down = unreachable.map(({ url, error }) => `${url} unreachable: ${error}`).join('; ');
+      if (!reached) return fail(down, 'check the network path and the broker; boothctl status shows the link');
+      const { url, result } = reached;
+      let detail = `${url} reachable, CONNACK in ${result.connectMs?.toFixed(0)} ms`;
+      if (!result.tls && !url.includes('127.0.0.1') && !url.includes('localhost')) return warn(`${detail}, WITHOUT TLS${down ? `; ${down}` : ''}`, 'use mqtts:// with the booth certificate (mqtt.tls in the manifest)');
+      detail = result.tls ? `${detail} over TLS` : `${detail} (local broker, no TLS needed)`;
+      // A broker of the failover list that is down leaves the booth with less to fall back on.
+      if (down) return warn(`${detail}; ${down}`, 'a broker of the failover list (mqtt.urls) is down: the booth runs on the others; tell the central operations desk');
+      return pass(detail);
     },
   });
   checks.push({
     name: 'primary host',
     run: async () => {
       if (!primaryHost) return skip('none configured (mqtt.primaryHost)');
-      const online = access?.primaryHostOnline() === true ? true : (await probe())?.primaryHostOnline;
+      const online = access?.primaryHostOnline() === true ? true : (await probe()).reached?.result.primaryHostOnline;
       if (online === true) return pass(`${primaryHost} online`);
       if (online === false) return fail(`${primaryHost} says it is offline: the booth holds its telemetry`, 'the central application is down: call the central operations desk');
       return fail(`no STATE from ${primaryHost}`, 'the central application has never connected to this broker: call the central operations desk');
@@ -266,4 +270,21 @@ function hostChecks(environment: DoctorEnvironment): DoctorCheck[] {
     });
   }
   return checks;
+}
+
+interface BrokerProbes {
+  /** The first broker of the list that answered, as boothd itself would pick it. */
+  reached?: { url: string; result: BrokerProbe };
+  /** The brokers before it, and after it too: all of a failover list are checked. */
+  unreachable: Array<{ url: string; error: string }>;
+}
+
+async function probeInOrder(urls: readonly string[], probe: (url: string) => Promise<BrokerProbe>): Promise<BrokerProbes> {
+  const found: BrokerProbes = { unreachable: [] };
+  for (const url of urls) {
+    const result = await probe(url);
+    if (result.ok && !found.reached) found.reached = { url, result };
+    else if (!result.ok) found.unreachable.push({ url, error: result.error ?? 'unknown' });
+  }
+  return found;
 }
