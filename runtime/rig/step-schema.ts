@@ -14,6 +14,7 @@ export const PERSON_WORDS = [
   'enter',
   'leave',
   'press-exit',
+  'start',
   'touch',
   'cancel',
   'help',
