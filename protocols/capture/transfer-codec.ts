@@ -154,26 +154,78 @@ export function chunkHeaderBytes(packageId: string): number {
 /**
  * Splits a sealed package into chunk messages of at most maxChunkBytes each (header included).
  * Deterministic: the same bytes and maxChunkBytes give the same chunks, so a resumed upload must
- * use the maxChunkBytes of the first attempt (the receiver rejects a changed count).
+ * use the maxChunkBytes of the first attempt (the receiver rejects a changed count). `digests`
+ * made earlier by transferDigests for the same bytes save hashing them again (used only when
+ * made for this maxChunkBytes).
  */
-export function splitIntoChunks(packageId: string, bytes: Uint8Array, maxChunkBytes: number = DEFAULT_MAX_CHUNK_BYTES): Uint8Array[] {
-  const room = (Number.isSafeInteger(maxChunkBytes) ? maxChunkBytes : 0) - chunkHeaderBytes(packageId);
-  if (room < 1) throw new ChunkError(`maxChunkBytes ${describe(maxChunkBytes)} leaves no room for data after the ${chunkHeaderBytes(packageId)}-byte header`);
+export function splitIntoChunks(packageId: string, bytes: Uint8Array, maxChunkBytes: number = DEFAULT_MAX_CHUNK_BYTES, digests?: TransferDigests): Uint8Array[] {
   if (!(bytes instanceof Uint8Array)) throw new ChunkError(`package: expected bytes, got ${describe(bytes)}`);
-  const count = Math.max(1, Math.ceil(bytes.length / room));
-  if (count > MAX_COUNT) throw new ChunkError(`package of ${bytes.length} bytes needs ${count} chunks, more than ${MAX_COUNT}`);
-  const packageSha = sha256(bytes);
   // One allocation for every chunk of the package: one object for the garbage collector, and
   // one ArrayBuffer to transfer when the chunks are made on another thread.
-  const header = chunkHeaderBytes(packageId);
-  const storage = new ArrayBuffer(count * header + bytes.length);
+  const target = new Uint8Array(chunkLayout(packageId, bytes.length, maxChunkBytes).storageBytes);
   let offset = 0;
-  return Array.from({ length: count }, (_, index) => {
+  return writeChunks(packageId, bytes, maxChunkBytes, target, digests).map((length) => target.subarray(offset, (offset += length)));
+}
+
+/** How a package of totalBytes splits: data bytes per chunk, chunks, and the bytes of all the messages together. */
+export function chunkLayout(packageId: string, totalBytes: number, maxChunkBytes: number): { room: number; count: number; storageBytes: number } {
+  const header = chunkHeaderBytes(packageId);
+  const room = (Number.isSafeInteger(maxChunkBytes) ? maxChunkBytes : 0) - header;
+  if (room < 1) throw new ChunkError(`maxChunkBytes ${describe(maxChunkBytes)} leaves no room for data after the ${header}-byte header`);
+  const count = Math.max(1, Math.ceil(totalBytes / room));
+  if (count > MAX_COUNT) throw new ChunkError(`package of ${totalBytes} bytes needs ${count} chunks, more than ${MAX_COUNT}`);
+  return { room, count, storageBytes: count * header + totalBytes };
+}
+
+/**
+ * Writes the chunk messages of a package back to back into `target` (at least
+ * chunkLayout(...).storageBytes long) and returns their lengths: for reusable buffers.
+ */
+export function writeChunks(packageId: string, bytes: Uint8Array, maxChunkBytes: number, target: Uint8Array, digests?: TransferDigests): number[] {
+  const { room, count, storageBytes } = chunkLayout(packageId, bytes.length, maxChunkBytes);
+  if (target.length < storageBytes) throw new ChunkError(`target of ${target.length} bytes is smaller than the ${storageBytes} the chunks need`);
+  const usable = digests !== undefined && digests.maxChunkBytes === maxChunkBytes && digests.chunkSha256s.length === count * 32;
+  const packageSha = usable ? digests.packageSha256 : sha256(bytes);
+  const lengths: number[] = [];
+  let offset = 0;
+  for (let index = 0; index < count; index++) {
     const data = bytes.subarray(index * room, Math.min(bytes.length, (index + 1) * room));
-    const target = new Uint8Array(storage, offset, header + data.length);
-    offset += target.length;
-    return writeChunk(packageId, index, count, bytes.length, packageSha, sha256(data), data, target);
-  });
+    const chunkSha = usable ? digests.chunkSha256s.subarray(index * 32, index * 32 + 32) : sha256(data);
+    const written = writeChunk(packageId, index, count, bytes.length, packageSha, chunkSha, data, target.subarray(offset));
+    offset += written.length;
+    lengths.push(written.length);
+  }
+  return lengths;
+}
+
+/** The hashes a package's chunk messages carry, for one maxChunkBytes: made once, used by every upload attempt. */
+export interface TransferDigests {
+  maxChunkBytes: number;
+  packageSha256: Uint8Array;
+  /** 32 bytes per chunk, in chunk order. */
+  chunkSha256s: Uint8Array;
+}
+
+export function transferDigests(packageId: string, bytes: Uint8Array, maxChunkBytes: number = DEFAULT_MAX_CHUNK_BYTES): TransferDigests {
+  const { room, count } = chunkLayout(packageId, bytes.length, maxChunkBytes);
+  const chunkSha256s = new Uint8Array(count * 32);
+  for (let index = 0; index < count; index++) chunkSha256s.set(sha256(bytes.subarray(index * room, (index + 1) * room)), index * 32);
+  return { maxChunkBytes, packageSha256: sha256(bytes), chunkSha256s };
+}
+
+/** maxChunkBytes (4 bytes, big-endian) || packageSha256 || chunkSha256s: how a store keeps them. */
+export function encodeTransferDigests(digests: TransferDigests): Uint8Array {
+  const out = Buffer.alloc(36 + digests.chunkSha256s.length);
+  out.writeUInt32BE(digests.maxChunkBytes, 0);
+  out.set(digests.packageSha256, 4);
+  out.set(digests.chunkSha256s, 36);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+export function decodeTransferDigests(bytes: Uint8Array): TransferDigests {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 68 || (bytes.length - 36) % 32 !== 0) throw new ChunkError(`transfer digests: ${bytes?.length} bytes is not 36 + 32 per chunk`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { maxChunkBytes: view.getUint32(0), packageSha256: bytes.slice(4, 36), chunkSha256s: bytes.slice(36) };
 }
 
 export interface ReassemblyOptions {

@@ -17,7 +17,8 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { backoffDelay } from '../../hal/backoff.ts';
 import type { Clock, TimerHandle } from '../../hal/clock.ts';
 import { BrokerList, displayUrl } from '../sparkplug/broker-list.ts';
-import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChunks } from './transfer-codec.ts';
+import { storePublishesWithoutCopy } from './mqtt-zero-copy.ts';
+import { ackTopic, chunkTopic, parseAck, parseResume, resumeTopic, splitIntoChunks, type TransferDigests } from './transfer-codec.ts';
 
 export interface UploadSource {
   /** Oldest first. */
@@ -26,12 +27,20 @@ export interface UploadSource {
   chunks(packageId: string, maxChunkBytes: number): Promise<Uint8Array[]>;
   /** Crypto-erase on the central acknowledgement; false when the package is not (or no longer) here. */
   erase(packageId: string): Promise<boolean>;
+  /**
+   * Optional: the uploader is done with chunks `chunks` gave it — every publish of them was
+   * acknowledged by the broker and none will be sent again — so their memory may take another
+   * package. Never called for chunks with a publish that failed or may still be written.
+   */
+  release?(chunks: readonly Uint8Array[]): void;
 }
 
 /** A package store read on the calling thread (the outbox itself, or a test's map). */
 export interface PackageStore {
   pending(limit: number): Array<{ packageId: string; attempts: number }>;
   read(packageId: string): Uint8Array;
+  /** When the store keeps the chunk hashes made at accept: the bytes with them. */
+  readForUpload?(packageId: string): { sealed: Uint8Array; digests?: TransferDigests };
   markAttempt(packageId: string): void;
   erase(packageId: string): boolean;
 }
@@ -41,7 +50,8 @@ export function inThreadSource(store: PackageStore): UploadSource {
   return {
     pending: (limit) => store.pending(limit),
     chunks: async (packageId, maxChunkBytes) => {
-      const chunks = splitIntoChunks(packageId, store.read(packageId), maxChunkBytes);
+      const { sealed, digests } = store.readForUpload?.(packageId) ?? { sealed: store.read(packageId) };
+      const chunks = splitIntoChunks(packageId, sealed, maxChunkBytes, digests);
       store.markAttempt(packageId);
       return chunks;
     },
@@ -86,6 +96,20 @@ interface Awaiting {
   finish(): void;
 }
 
+/**
+ * The chunks of one package in the uploader's hands, and whether their memory may go back to
+ * the source: only once the package is settled and every publish of them has its PUBACK.
+ */
+interface Lease {
+  chunks: Uint8Array[];
+  /** Publishes not yet acknowledged by the broker. */
+  publishing: number;
+  /** A publish failed or was abandoned with its connection: mqtt.js may still hold the bytes. */
+  tainted: boolean;
+  settled: boolean;
+  released: boolean;
+}
+
 interface Prepared {
   packageId: string;
   attempts: number;
@@ -111,10 +135,10 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   /** Packages on backoff after a rejection or a silent central side: id → time to try again. */
   readonly #cooldown = new Map<string, number>();
   /** Publishes waiting for their PUBACK on the current connection, with their sizes. */
-  #inFlight = new Map<Promise<unknown>, number>();
+  #inFlight = new Set<{ bytes: number }>();
   #inFlightBytes = 0;
-  /** Settles when the current connection closes: nothing waits on a dead connection's PUBACKs. */
-  #connectionClosed = Promise.withResolvers<void>();
+  /** Publishers waiting for room in the window: woken by a PUBACK, or by the connection closing (nothing waits on a dead connection's PUBACKs). */
+  #roomWaiters: Array<() => void> = [];
   #reconnects = 0;
   #reconnectTimer: TimerHandle | undefined;
   /** Rate cap: when the next chunk may go (clock time). */
@@ -153,6 +177,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       connectTimeout: 10_000,
       ...mqttOptions,
     });
+    // Chunks are never changed while a publish of them may still be written (Lease): mqtt.js need not copy them.
+    storePublishesWithoutCopy(client);
     this.#client = client;
     this.#clientBroker = brokerUrl;
     client.on('connect', () => {
@@ -174,10 +200,9 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       // those waiting for their verdict: an ack sent while we are away is lost (clean session),
       // and the next connection may be another broker. A verdict that still comes counts.
       for (const awaiting of [...this.#awaiting.values()]) awaiting.finish();
-      this.#inFlight = new Map();
+      this.#inFlight = new Set();
       this.#inFlightBytes = 0;
-      this.#connectionClosed.resolve();
-      this.#connectionClosed = Promise.withResolvers<void>();
+      this.wakeRoomWaiters();
       this.reconnectLater(client);
     });
   }
@@ -252,6 +277,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
         const chunks = await current.chunks;
         if (!chunks || !this.#client?.connected || this.#stopped) {
           this.#preparing.delete(current.packageId);
+          if (chunks) this.#options.source.release?.(chunks); // never published
           continue;
         }
         await this.send(current, chunks);
@@ -262,7 +288,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     } finally {
       this.#pumping = false;
       for (const { packageId, chunks } of ahead) {
-        void chunks.finally(() => this.#preparing.delete(packageId)); // goes again on the next pump
+        // Goes again on the next pump; its chunks were never published.
+        void chunks.then((ready) => ready && this.#options.source.release?.(ready)).finally(() => this.#preparing.delete(packageId));
       }
     }
     const retryAt = Math.min(...this.#cooldown.values());
@@ -294,10 +321,11 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   private async send({ packageId, attempts }: Prepared, chunks: Uint8Array[]): Promise<void> {
     const { logger, boothId } = this.#options;
     logger.debug({ packageId, chunks: chunks.length, attempt: attempts + 1 }, `uploading package ${packageId} in ${chunks.length} chunks`);
-    const awaiting = this.await(packageId, chunks, attempts);
+    const lease: Lease = { chunks, publishing: 0, tainted: false, settled: false, released: false };
+    const awaiting = this.await(packageId, lease, attempts);
     this.#preparing.delete(packageId);
     try {
-      await this.publishChunks(chunkTopic(boothId, packageId), chunks, chunks.map((_, index) => index));
+      await this.publishChunks(chunkTopic(boothId, packageId), lease, chunks.map((_, index) => index));
     } catch (error) {
       awaiting.finish(); // the connection broke: the whole package goes again after reconnecting
       throw error;
@@ -305,7 +333,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
   }
 
   /** Registers the wait for one package's verdict and what to do with it. */
-  private await(packageId: string, chunks: Uint8Array[], attempts: number): Awaiting {
+  private await(packageId: string, lease: Lease, attempts: number): Awaiting {
+    const { chunks } = lease;
     const { clock, ackTimeoutMs, logger, boothId } = this.#options;
     let rounds = 0;
     let timer = clock.setTimeout(() => onVerdict({ kind: 'timeout' }), ackTimeoutMs);
@@ -316,6 +345,8 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
       finish: () => {
         timer.cancel();
         this.#awaiting.delete(packageId);
+        lease.settled = true; // no resume will send its chunks again
+        this.releaseIfDone(lease);
         resolveSettled();
       },
     };
@@ -325,7 +356,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
         timer.cancel();
         timer = clock.setTimeout(() => onVerdict({ kind: 'timeout' }), ackTimeoutMs);
         const missing = verdict.missing.filter((index) => index < chunks.length);
-        void this.publishChunks(chunkTopic(boothId, packageId), chunks, missing).catch(() => undefined);
+        void this.publishChunks(chunkTopic(boothId, packageId), lease, missing).catch(() => undefined);
         return;
       }
       awaiting.finish();
@@ -351,26 +382,54 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
    * wait for their PUBACK, and the next package's chunks follow as soon as there is room, without
    * waiting for the previous package's last PUBACK. Resolves once every chunk is in the window.
    */
-  private async publishChunks(topic: string, chunks: Uint8Array[], indexes: number[]): Promise<void> {
+  private async publishChunks(topic: string, lease: Lease, indexes: number[]): Promise<void> {
     for (const index of indexes) {
-      const chunk = chunks[index]!;
+      const chunk = lease.chunks[index]!;
       while (this.#inFlight.size > 0 && this.#inFlightBytes + chunk.byteLength > this.#options.maxInFlightBytes) {
-        await Promise.race([...this.#inFlight.keys(), this.#connectionClosed.promise]);
+        await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
         if (!this.#client?.connected) throw new Error('broker connection lost');
       }
-      await this.paceFor(chunk.byteLength);
+      if (this.#options.maxBytesPerSecond !== undefined) await this.paceFor(chunk.byteLength);
       const client = this.#client;
       if (!client?.connected) throw new Error('broker connection lost');
-      this.#inFlightBytes += chunk.byteLength;
-      const sent: Promise<unknown> = client
-        .publishAsync(topic, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), { qos: 1 })
-        .catch(() => undefined) // a lost connection shows up as 'close'; the package goes again whole
-        .finally(() => {
-          // Only if still counted: a closed connection has already emptied the window.
-          if (this.#inFlight.delete(sent)) this.#inFlightBytes -= chunk.byteLength;
-        });
-      this.#inFlight.set(sent, chunk.byteLength);
+      const inFlight = this.#inFlight;
+      const entry = { bytes: chunk.byteLength };
+      inFlight.add(entry);
+      this.#inFlightBytes += entry.bytes;
+      lease.publishing += 1;
+      const leaveWindow = () => {
+        // Only if still counted: a closed connection has already emptied the window.
+        if (inFlight === this.#inFlight && inFlight.delete(entry)) {
+          this.#inFlightBytes -= entry.bytes;
+          this.wakeRoomWaiters();
+        }
+      };
+      client.publishAsync(topic, Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), { qos: 1 }).then(
+        () => {
+          // A PUBACK on a connection already given up still counts: the bytes are out.
+          lease.publishing -= 1;
+          this.releaseIfDone(lease);
+          leaveWindow();
+        },
+        () => {
+          lease.tainted = true; // a lost connection shows up as 'close'; the package goes again whole
+          leaveWindow();
+        },
+      );
     }
+  }
+
+  private wakeRoomWaiters(): void {
+    const waiters = this.#roomWaiters;
+    this.#roomWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Gives a package's chunk memory back to the source once nothing can write or send it again. */
+  private releaseIfDone(lease: Lease): void {
+    if (!lease.settled || lease.publishing > 0 || lease.tainted || lease.released) return;
+    lease.released = true;
+    this.#options.source.release?.(lease.chunks);
   }
 
   /** Puts a package on backoff: retry.initialMs doubling per attempt, at most retry.maxMs, no jitter. */

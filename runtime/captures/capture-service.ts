@@ -39,7 +39,12 @@ export class CaptureService {
     const { config, clock, audit, logger } = options;
     const captures = config.captures!;
     this.#options = options;
-    this.outbox = new Outbox(join(config.stateDir, 'outbox'), clock, { maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeHours * 3_600_000 });
+    this.outbox = new Outbox(
+      join(config.stateDir, 'outbox'),
+      clock,
+      { maxBytes: config.outbox.maxBytes, maxAgeMs: config.outbox.maxAgeHours * 3_600_000 },
+      { uploadChunkBytes: captures.maxChunkBytes }, // chunk hashes made at accept for the uploader's chunk size
+    );
     const crypto = createX25519Crypto({
       boothPrivateKey: loadPrivateKey(captures.boothKeyFile, 'booth'),
       centralPublicKey: loadPublicKey(captures.centralPublicKeyFile, 'central'),
@@ -69,6 +74,7 @@ export class CaptureService {
       this.#options.audit.record('outbox.quarantined', { to: opened.quarantined, reason: opened.reason });
       this.#options.logger.error({ to: opened.quarantined }, `corrupt outbox quarantined (${opened.reason}); continuing with a fresh one`);
     }
+    void this.#uploadSource.warmUp(); // the threads are ready before the first package needs them
     this.uploader.start(brokers);
   }
 

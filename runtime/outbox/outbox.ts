@@ -8,12 +8,17 @@
  * separate table. Removal is a crypto-erase: the key row goes first, then the data; with
  * secure_delete on and the WAL truncated, neither key nor bytes stay on disk. A package is
  * erased only on the central acknowledgement, never on an MQTT PUBACK.
+ *
+ * With each package the hashes its chunk messages carry (transferDigests) are stored, made once
+ * at accept rather than on every upload attempt; they are bound into the at-rest encryption's
+ * associated data, so a changed or swapped digest row fails the read like changed data does.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, existsSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../../hal/clock.ts';
+import { decodeTransferDigests, DEFAULT_MAX_CHUNK_BYTES, encodeTransferDigests, transferDigests, type TransferDigests } from '../../protocols/capture/transfer-codec.ts';
 import { fromSqliteError, OutboxError } from './outbox-errors.ts';
 
 export interface OutboxLimits {
@@ -21,6 +26,17 @@ export interface OutboxLimits {
   maxBytes: number;
   /** Packages older than this are reported overdue (never dropped). */
   maxAgeMs: number;
+}
+
+export interface OutboxOptions {
+  /** The uploader's maxChunkBytes: the chunk hashes are made for it at accept (default 128 KiB). */
+  uploadChunkBytes?: number;
+}
+
+/** A package as the uploader needs it: the sealed bytes and, when stored with it, its chunk hashes. */
+export interface UploadablePackage {
+  sealed: Uint8Array;
+  digests?: TransferDigests;
 }
 
 export interface OutboxItem {
@@ -51,13 +67,15 @@ export class Outbox {
   readonly #dir: string;
   readonly #clock: Clock;
   readonly #limits: OutboxLimits;
+  readonly #uploadChunkBytes: number;
   #db: DatabaseSync | undefined;
   #lastCheckpointAt = 0;
 
-  constructor(dir: string, clock: Clock, limits: OutboxLimits) {
+  constructor(dir: string, clock: Clock, limits: OutboxLimits, options: OutboxOptions = {}) {
     this.#dir = dir;
     this.#clock = clock;
     this.#limits = limits;
+    this.#uploadChunkBytes = options.uploadChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
   }
 
   get dir(): string {
@@ -138,16 +156,17 @@ export class Outbox {
     const db = this.db();
     const admission = this.quotaAdmission(sealed.byteLength);
     if (!admission.ok) throw new OutboxError('EQUOTA', admission.reason);
+    const digests = digestsFor(packageId, sealed, this.#uploadChunkBytes);
     const key = randomBytes(32);
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
-    cipher.setAAD(Buffer.from(packageId));
+    cipher.setAAD(atRestAad(packageId, digests));
     const data = Buffer.concat([iv, cipher.update(sealed), cipher.final(), cipher.getAuthTag()]);
     try {
       db.exec('BEGIN IMMEDIATE');
       db.prepare('INSERT INTO packages (package_id, created_at, bytes, attempts) VALUES (?, ?, ?, 0)').run(packageId, this.#clock.now(), sealed.byteLength);
       db.prepare('INSERT INTO package_keys (package_id, key) VALUES (?, ?)').run(packageId, key);
-      db.prepare('INSERT INTO package_data (package_id, data) VALUES (?, ?)').run(packageId, data);
+      db.prepare('INSERT INTO package_data (package_id, data, digests) VALUES (?, ?, ?)').run(packageId, data, digests ?? null);
       db.exec('COMMIT');
     } catch (error) {
       if (db.isTransaction) db.exec('ROLLBACK');
@@ -159,22 +178,37 @@ export class Outbox {
 
   /** The sealed package bytes as accepted. */
   read(packageId: string): Uint8Array {
+    return this.readForUpload(packageId).sealed;
+  }
+
+  /**
+   * The sealed bytes with the chunk hashes stored at accept (none for a package stored before
+   * they were, or whose id is not a valid chunk id); both authenticated, or ECORRUPT.
+   */
+  readForUpload(packageId: string): UploadablePackage {
     const db = this.db();
     const row = db
-      .prepare('SELECT k.key AS key, d.data AS data FROM package_keys k JOIN package_data d USING (package_id) WHERE package_id = ?')
-      .get(packageId) as { key: Uint8Array; data: Uint8Array } | undefined;
+      .prepare('SELECT k.key AS key, d.data AS data, d.digests AS digests FROM package_keys k JOIN package_data d USING (package_id) WHERE package_id = ?')
+      .get(packageId) as { key: Uint8Array; data: Uint8Array; digests: Uint8Array | null } | undefined;
     if (!row) throw new OutboxError('ENOENT', `no package ${packageId}`);
     // Views, not copies: a package is megabytes, and every copy is garbage-collector work during uploads.
     const data = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
     const decipher = createDecipheriv('aes-256-gcm', row.key, data.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(packageId));
+    decipher.setAAD(atRestAad(packageId, row.digests ?? undefined));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+    let sealed: Uint8Array;
     try {
       const plaintext = decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES));
       const rest = decipher.final(); // GCM is a stream cipher: nothing is held back, this only checks the tag
-      return rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
+      sealed = rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
     } catch (error) {
       throw new OutboxError('ECORRUPT', `package ${packageId} does not authenticate at rest`, { cause: error });
+    }
+    if (row.digests === null) return { sealed };
+    try {
+      return { sealed, digests: decodeTransferDigests(row.digests) };
+    } catch (error) {
+      throw new OutboxError('ECORRUPT', `package ${packageId}: stored chunk hashes are malformed`, { cause: error });
     }
   }
 
@@ -287,7 +321,8 @@ export class Outbox {
           last_attempt_at INTEGER
         );
         CREATE TABLE IF NOT EXISTS package_keys (package_id TEXT PRIMARY KEY, key BLOB NOT NULL);
-        CREATE TABLE IF NOT EXISTS package_data (package_id TEXT PRIMARY KEY, data BLOB NOT NULL);`);
+        CREATE TABLE IF NOT EXISTS package_data (package_id TEXT PRIMARY KEY, data BLOB NOT NULL, digests BLOB);`);
+      addDigestsColumn(db);
       finishInterruptedErases(db);
       return db;
     } catch (error) {
@@ -326,6 +361,34 @@ function connect(path: string): DatabaseSync {
     db.close();
     throw error;
   }
+}
+
+/** An outbox made before chunk hashes were stored gets the column; its packages have none (hashed per attempt). */
+function addDigestsColumn(db: DatabaseSync): void {
+  const columns = db.prepare('PRAGMA table_info(package_data)').all() as Array<{ name: string }>;
+  if (!columns.some((column) => column.name === 'digests')) db.exec('ALTER TABLE package_data ADD COLUMN digests BLOB');
+}
+
+/** The chunk hashes to store, or undefined when the id cannot name chunks (such a package cannot be uploaded anyway). */
+function digestsFor(packageId: string, sealed: Uint8Array, maxChunkBytes: number): Uint8Array | undefined {
+  try {
+    return encodeTransferDigests(transferDigests(packageId, sealed, maxChunkBytes));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Associated data of the at-rest encryption: the package id alone (as before chunk hashes were
+ * stored), or length-prefixed id || stored hashes, so the hashes cannot be changed, dropped or
+ * moved to another package without the read failing.
+ */
+function atRestAad(packageId: string, digests: Uint8Array | undefined): Buffer {
+  const id = Buffer.from(packageId);
+  if (digests === undefined) return id;
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(id.length);
+  return Buffer.concat([length, id, digests]);
 }
 
 /**

@@ -1,29 +1,37 @@
 /**
  * An upload worker thread: everything heavy the uploader needs from the outbox runs on two of
  * these, each with a connection of its own, so boothd's event loop (door, session, telemetry)
- * only publishes ready chunks. The reader reads a package, decrypts it (at rest) and hashes and
- * chunks it — it never writes; the writer counts attempts and crypto-erases, so the two never
- * wait for each other's locks. Chunks cross back as one transferred ArrayBuffer per
- * package: no copy, and one object for the main thread's garbage collector.
+ * only publishes ready chunks. The reader reads a package, decrypts it (at rest) and chunks it
+ * (hashing only a package stored without its chunk hashes) — it never writes; the writer counts attempts and crypto-erases, so the two never
+ * wait for each other's locks. The chunk hashes come stored with the package (made once at
+ * accept). Chunks are written into a shared buffer the request lends (a slot the main thread
+ * reuses once the package is done with: no allocation, nothing for the main thread's garbage
+ * collector); a package too big for the slot crosses back as one transferred ArrayBuffer.
  *
  * Protocol (runtime/outbox/worker-upload-source.ts is the other end): requests carry an id,
  * each gets exactly one reply with the same id; `close` ends the thread after the connection closes.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../../hal/clock.ts';
-import { splitIntoChunks } from '../../protocols/capture/transfer-codec.ts';
+import { chunkLayout, writeChunks } from '../../protocols/capture/transfer-codec.ts';
 import { Outbox } from './outbox.ts';
 
 export type UploadWorkerRequest =
-  | { op: 'chunks'; id: number; packageId: string; maxChunkBytes: number }
+  | { op: 'chunks'; id: number; packageId: string; maxChunkBytes: number; slot?: SharedArrayBuffer }
   | { op: 'attempt'; id: number; packageId: string }
   | { op: 'erase'; id: number; packageId: string }
+  /** Answered once the thread is up and attached: lets the owner start the threads before the upload. */
+  | { op: 'ready'; id: number }
   | { op: 'close' };
 
 export type UploadWorkerReply =
-  | { id: number; ok: true; buffer: ArrayBuffer; lengths: number[] }
+  /** The chunks' lengths, back to back from offset 0 of the request's slot, or of `buffer` when they did not fit it. */
+  | { id: number; ok: true; lengths: number[]; buffer?: ArrayBuffer }
   | { id: number; ok: true; erased: boolean }
   | { id: number; ok: true; counted: true }
+  | { id: number; ok: true; ready: true }
   | { id: number; ok: false; code: string; message: string };
 
 export interface UploadWorkerData {
@@ -32,6 +40,7 @@ export interface UploadWorkerData {
 
 const port = parentPort;
 if (!port) throw new Error('upload-worker.ts runs as a worker thread only');
+lowerThreadPriority(10);
 const { outboxDir } = workerData as UploadWorkerData;
 // Limits are the owner's business (it accepts); this connection never accepts.
 const outbox = new Outbox(outboxDir, systemClock, { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER });
@@ -50,11 +59,18 @@ port.on('message', (request: UploadWorkerRequest) => {
   }
   try {
     if (attachError) throw attachError;
-    if (request.op === 'chunks') {
-      const chunks = splitIntoChunks(request.packageId, outbox.read(request.packageId), request.maxChunkBytes);
-      const buffer = chunks[0]!.buffer as ArrayBuffer; // splitIntoChunks puts every chunk in one ArrayBuffer
-      const reply: UploadWorkerReply = { id: request.id, ok: true, buffer, lengths: chunks.map((chunk) => chunk.byteLength) };
-      port.postMessage(reply, [buffer]);
+    if (request.op === 'ready') {
+      port.postMessage({ id: request.id, ok: true, ready: true } satisfies UploadWorkerReply);
+    } else if (request.op === 'chunks') {
+      const { packageId, maxChunkBytes, slot } = request;
+      const { sealed, digests } = outbox.readForUpload(packageId);
+      const { storageBytes } = chunkLayout(packageId, sealed.length, maxChunkBytes);
+      const inSlot = slot !== undefined && slot.byteLength >= storageBytes;
+      // A slot comes back as another object over the same memory: the reply names it by leaving `buffer` out.
+      const buffer = inSlot ? undefined : new ArrayBuffer(storageBytes);
+      const lengths = writeChunks(packageId, sealed, maxChunkBytes, new Uint8Array(buffer ?? slot!, 0, storageBytes), digests);
+      const reply: UploadWorkerReply = { id: request.id, ok: true, lengths, ...(buffer ? { buffer } : {}) };
+      port.postMessage(reply, buffer ? [buffer] : []);
     } else if (request.op === 'attempt') {
       outbox.markAttempt(request.packageId);
       port.postMessage({ id: request.id, ok: true, counted: true } satisfies UploadWorkerReply);
@@ -66,3 +82,17 @@ port.on('message', (request: UploadWorkerRequest) => {
     port.postMessage({ id: request.id, ok: false, code: typeof code === 'string' ? code : 'EIO', message: String(message ?? error) } satisfies UploadWorkerReply);
   }
 });
+
+/**
+ * Upload work is background work: on Linux this thread (only this one: its kernel thread id)
+ * gets a lower scheduling priority, so on a busy CPU the event loop — door, session, telemetry —
+ * runs first. Where that cannot be done (another OS, no /proc), nothing changes.
+ */
+function lowerThreadPriority(niceness: number): void {
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(threadId) && threadId > 0) setPriority(threadId, niceness);
+  } catch {
+    // not Linux, or not allowed: the default priority
+  }
+}
