@@ -97,7 +97,8 @@ export async function directSession(bench: SessionBenchBooth): Promise<DirectRun
   scanner.setPersonPlaces(true);
   camera.setSubject({ present: true });
   pad.setAutoSign(true);
-  const record = new SessionRecord(newUuidV7(clock.now()), clock.now());
+  // The same encoder thread as the orchestrated session's, so the two stay comparable.
+  const record = new SessionRecord(newUuidV7(clock.now()), clock.now(), booth.pngEncoder ? { pngEncoder: booth.pngEncoder } : {});
   record.language = 'uz';
   record.consent = { given: true, textVersion: '2026-11', atMs: clock.now() };
   await door.lock({ timeoutMs: 2000 });
@@ -127,6 +128,7 @@ export async function directSession(bench: SessionBenchBooth): Promise<DirectRun
   const signature = await pad.collect('Sign here', { timeoutMs: 90_000 });
   record.keepSignature(signature, { deviceId: pad.id, deviceSerial: serial(pad.id), startedAtMs: signatureAt, attempt: 1 }, clock.now());
   phase('signature');
+  await record.encoded();
   booth.captures!.submit(record.build(booth.config.booth.id, 'COMPLETED', '', clock.now()));
   phase('commit');
   await door.unlock({ timeoutMs: 2000 });

@@ -31,6 +31,7 @@ import { logSessionProgress } from './session/session-log.ts';
 import { PersonInterface } from './session/person-interface.ts';
 import { MessageCatalogue } from './i18n/catalogue.ts';
 import { CommandExecutor } from './telemetry/command-executor.ts';
+import { PngThreadEncoder } from './imaging/png-thread-encoder.ts';
 
 export interface BoothDependencies {
   clock: Clock;
@@ -74,6 +75,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   readonly session: SessionOrchestrator | undefined;
   /** The kiosk API and the spoken prompts; present with a session. */
   readonly person: PersonInterface | undefined;
+  /** PNG-encodes the session's slaps and palms on a worker thread (started on the first image); present with a session. */
+  readonly pngEncoder: PngThreadEncoder | undefined;
   readonly #serials = new Map<string, string>();
   #broker: EmbeddedBroker | undefined;
   #brokerUrl: string | undefined;
@@ -118,6 +121,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     this.devices.on('ready', (device, info) => this.#serials.set(device.id, info.serial));
     // A broken catalogue stops the start (every problem listed) before a person sees a missing text.
     const catalogue = config.session ? MessageCatalogue.load() : undefined;
+    this.pngEncoder = config.session ? new PngThreadEncoder() : undefined;
     this.session = config.session
       ? new SessionOrchestrator({
           config: config.session,
@@ -130,6 +134,7 @@ export class Booth extends EventEmitter<BoothEvents> {
           audit: this.audit,
           serialOf: (id) => this.serialOf(id),
           text: (language, key) => catalogue!.text(language, key),
+          ...(this.pngEncoder ? { pngEncoder: this.pngEncoder } : {}),
         })
       : undefined;
     if (this.session) logSessionProgress(this.session, logger.child({ component: 'session' }));
@@ -167,6 +172,8 @@ export class Booth extends EventEmitter<BoothEvents> {
   async shutdown(reason: string): Promise<void> {
     await this.door.release(`shutdown: ${reason}`);
     await this.supervisor.stop();
+    // The session has ended (and dropped what it did not commit): its encoder thread goes too.
+    await this.pngEncoder?.close();
     // Closed here, not when the telemetry component stops: a component the supervisor restarts
     // (e.g. while the broker is down) must find its store still open.
     this.sparkplug.store.close();

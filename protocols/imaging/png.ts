@@ -19,6 +19,15 @@ export interface PngOptions {
   level?: number;
 }
 
+/**
+ * Encodes exactly as `encodePng` (default options) does, elsewhere: on a worker thread
+ * (runtime/imaging/png-thread-encoder.ts). The pixels are handed over: the caller must not read
+ * or reuse them afterwards. Aborting `signal` means the result is no longer wanted.
+ */
+export interface PngEncoder {
+  encode(image: RasterImage, signal?: AbortSignal): Promise<Uint8Array>;
+}
+
 const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
 /** Throws unless `image` is a well-formed raster (shared by the PNG and JPEG encoders). */

@@ -12,6 +12,7 @@
 import { EventEmitter } from 'node:events';
 import type { AnyDevice, Clock, DeviceError, Sensors, TimerHandle } from '../../hal/index.ts';
 import { newUuidV7 } from '../../protocols/capture/package-codec.ts';
+import type { PngEncoder } from '../../protocols/imaging/png.ts';
 import type { AuditSink } from '../audit/audit-log.ts';
 import type { BoothLogger } from '../logging/logger.ts';
 import { ActionWaiter } from './action-waiter.ts';
@@ -71,6 +72,8 @@ export interface SessionOrchestratorOptions {
   serialOf(deviceId: string): string;
   /** A catalogue text (for the signature pad's own screen). */
   text(language: Language, key: string): string;
+  /** Encodes the slaps and palms off the event loop (boothd: a worker thread); absent: on it, as they are kept. */
+  pngEncoder?: PngEncoder;
 }
 
 /** A full session with uncompressed slaps and palms: what must fit in the outbox to start one. */
@@ -253,7 +256,8 @@ export class SessionOrchestrator extends EventEmitter<SessionEvents> implements 
       this.#needsVacancy = this.#occupied === true;
       return this.enter('idle', 'idle.welcome');
     }
-    const record = new SessionRecord(newUuidV7(clock.now()), clock.now());
+    const pngEncoder = this.#options.pngEncoder;
+    const record = new SessionRecord(newUuidV7(clock.now()), clock.now(), pngEncoder ? { pngEncoder } : {});
     this.#record = record;
     this.#reason = undefined;
     this.#stats = new SessionStats(clock, record.sessionId);
@@ -293,7 +297,7 @@ export class SessionOrchestrator extends EventEmitter<SessionEvents> implements 
         this.#stats!.leaveStep();
       }
       this.enter('committing', 'committing.wait');
-      this.commit(record, 'COMPLETED', '');
+      await this.commit(record, 'COMPLETED', '');
       return new SessionEnd('completed', '');
     } catch (error) {
       if (error instanceof SessionEnd) return error;
@@ -363,7 +367,7 @@ export class SessionOrchestrator extends EventEmitter<SessionEvents> implements 
     if (decision === 'commit') {
       this.enter('committing', 'committing.wait');
       try {
-        this.commit(record, 'ESCALATED', end.reason);
+        await this.commit(record, 'ESCALATED', end.reason);
       } catch (error) {
         this.#options.logger.error({ err: error, sessionId: record.sessionId }, `escalated session could not be committed: ${(error as Error).message}`);
       }
@@ -378,10 +382,19 @@ export class SessionOrchestrator extends EventEmitter<SessionEvents> implements 
     await this.#after.untilFireAlarmClears();
   }
 
-  /** Seals and stores the package; throws (outbox full, disk error) as a SessionEnd escalation. */
-  private commit(record: SessionRecord, result: 'COMPLETED' | 'ESCALATED', reason: string): void {
+  /**
+   * Waits for the capture images still being encoded, then seals and stores the package; throws
+   * (an image not encoded, outbox full, disk error) as a SessionEnd escalation.
+   */
+  private async commit(record: SessionRecord, result: 'COMPLETED' | 'ESCALATED', reason: string): Promise<void> {
     const captures = this.#options.captures;
     if (!captures) throw new SessionEnd('escalated', 'no capture path configured', 'review');
+    try {
+      await record.encoded();
+    } catch (error) {
+      this.#options.logger.error({ err: error, sessionId: record.sessionId }, `session ${record.sessionId}: capture images not encoded: ${(error as Error).message}`);
+      throw new SessionEnd('escalated', `capture images not encoded: ${(error as Error).message}`, 'review');
+    }
     try {
       captures.submit(record.build(this.#options.boothId, result, reason, this.#options.clock.now()));
       this.#stats?.committed();
