@@ -3,7 +3,9 @@
  * event (door transitions and refusals, commands, device changes, the configuration boothd
  * started with), appended to `<stateDir>/audit.log` and fsynced before `record` returns, and
  * mirrored to the logger at the `audit` level. A write failure is logged loudly but never stops
- * a door release.
+ * a door release; the records it could not write (a full disk) are held in memory, in order and
+ * with their own times, and written first by the next record that can write — up to
+ * `unwrittenLimit`, beyond which the oldest go and an `audit.records-lost` record says how many.
  *
  * Each line is sealed by audit-chain.ts (seq, prev, hash). On its first record the log reads the
  * end of the file to continue the chain — cutting off a torn last line (power cut) and saying so
@@ -54,6 +56,8 @@ export interface AuditLogOptions {
   maxFiles?: number;
   /** How long to wait for another process's append before appending anyway. */
   lockWaitMs?: number;
+  /** Records held in memory while the log cannot be written (default UNWRITTEN_LIMIT). */
+  unwrittenLimit?: number;
 }
 
 /** What telemetry may tell about the audit log: counts, names and hashes, never field values. */
@@ -69,6 +73,9 @@ export interface AuditSummary {
 
 export const AUDIT_DEFAULTS = { maxFileBytes: 4 * 1024 * 1024, maxFiles: 8 } as const;
 
+/** Records held in memory while the log cannot be written: hours of a booth out of service. */
+export const UNWRITTEN_LIMIT = 10_000;
+
 export class AuditLog implements AuditSink {
   readonly #path: string;
   readonly #clock: Clock;
@@ -76,6 +83,7 @@ export class AuditLog implements AuditSink {
   readonly #maxFileBytes: number;
   readonly #maxFiles: number;
   readonly #lock: AuditWriteLock;
+  readonly #unwrittenLimit: number;
   #fd: number | undefined;
   #size = 0;
   #head: ChainHead = GENESIS_HEAD;
@@ -86,6 +94,10 @@ export class AuditLog implements AuditSink {
   #chainOk: boolean | undefined;
   /** close() was called (boothd stopped): a late self-check result is not written. */
   #closed = false;
+  /** Records a failed write left behind, oldest first, with the time each happened. */
+  readonly #unwritten: Array<{ event: string; fields: AuditFields; at: number }> = [];
+  /** Held records dropped because there were more than UNWRITTEN_LIMIT. */
+  #lostUnwritten = 0;
 
   constructor(path: string, clock: Clock, logger: BoothLogger, options: AuditLogOptions = {}) {
     this.#path = path;
@@ -93,6 +105,7 @@ export class AuditLog implements AuditSink {
     this.#logger = logger;
     this.#maxFileBytes = options.maxFileBytes ?? AUDIT_DEFAULTS.maxFileBytes;
     this.#maxFiles = Math.max(1, options.maxFiles ?? AUDIT_DEFAULTS.maxFiles);
+    this.#unwrittenLimit = Math.max(1, options.unwrittenLimit ?? UNWRITTEN_LIMIT);
     this.#lock = new AuditWriteLock(join(dirname(path), `${auditStem(path)}.lock`), options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs });
   }
 
@@ -103,16 +116,34 @@ export class AuditLog implements AuditSink {
   record(event: string, fields: AuditFields = {}): void {
     this.#closed = false;
     this.#logger.audit({ ...fields, event }, describe(event, fields));
+    this.#unwritten.push({ event, fields, at: this.#clock.now() });
     try {
       // The lock file lives next to the log: the folder must exist before the first record.
       if (this.#fd === undefined) mkdirSync(dirname(this.#path), { recursive: true, mode: 0o700 });
       const { locked } = this.#lock.run(() => {
         this.openCurrent();
-        this.appendRotating(event, fields);
+        if (this.#lostUnwritten > 0) {
+          this.appendRotating('audit.records-lost', { count: this.#lostUnwritten, why: 'the log could not be written for too long' }, this.#clock.now());
+          this.#lostUnwritten = 0;
+        }
+        // Oldest first, each removed only once it is on disk: the chain keeps the order they happened in.
+        while (this.#unwritten.length > 0) {
+          const next = this.#unwritten[0]!;
+          this.appendRotating(next.event, next.fields, next.at);
+          this.#unwritten.shift();
+        }
       });
       if (!locked) this.#logger.warn({ event, holder: this.#lock.holder() }, 'audit lock not taken (held too long by another process, or not writable); appended without it');
     } catch (error) {
-      this.#logger.error({ err: error, event }, 'audit log write failed; the event is only in the daemon log');
+      const over = this.#unwritten.length - this.#unwrittenLimit;
+      if (over > 0) {
+        this.#unwritten.splice(0, over);
+        this.#lostUnwritten += over;
+      }
+      this.#logger.error(
+        { err: error, event, unwritten: this.#unwritten.length },
+        `audit log write failed; ${this.#unwritten.length} record(s) held in memory until it can be written`,
+      );
     }
   }
 
@@ -247,17 +278,17 @@ export class AuditLog implements AuditSink {
     return head;
   }
 
-  private appendRotating(event: string, fields: AuditFields): void {
+  private appendRotating(event: string, fields: AuditFields, at: number): void {
     const { line } = sealRecord(this.#head, '', event, fields);
     const estimate = Buffer.byteLength(line) + 30; // `at` goes in with ~24 bytes
     if (this.#size > 0 && this.#size + estimate > this.#maxFileBytes) this.rotate();
-    this.append(event, fields);
+    this.append(event, fields, at);
   }
 
   /** Appends one sealed record and fsyncs it; on a failed write the file is cut back, never left torn. */
-  private append(event: string, fields: AuditFields): void {
+  private append(event: string, fields: AuditFields, at = this.#clock.now()): void {
     const fd = this.#fd!;
-    const sealed = sealRecord(this.#head, new Date(this.#clock.now()).toISOString(), event, fields);
+    const sealed = sealRecord(this.#head, new Date(at).toISOString(), event, fields);
     const bytes = Buffer.from(`${sealed.line}\n`, 'utf8');
     try {
       let written = 0;

@@ -122,10 +122,43 @@ describe('audit record format', () => {
       spy.mock.restore();
       syncBuiltinESMExports();
     }
-    assert.ok(lines.some((line) => line.level === 50 && /audit log write failed/.test(line.msg)));
+    assert.ok(lines.some((line) => line.level === 50 && /audit log write failed; 1 record\(s\) held in memory/.test(line.msg)));
     assert.ok(readFileSync(path, 'utf8').endsWith('\n'), 'the half-written line was cut back');
+    assert.deepEqual(entriesOf('audit.log').map((entry) => entry.reason), ['before']);
     log.record('door.released', { reason: 'after' });
-    assert.deepEqual(entriesOf('audit.log').map((entry) => [entry.seq, entry.reason]), [[1, 'before'], [2, 'after']]);
+    // The record the full disk refused is written first, in its place in the chain.
+    assert.deepEqual(entriesOf('audit.log').map((entry) => [entry.seq, entry.reason]), [[1, 'before'], [2, 'disk full'], [3, 'after']]);
+  });
+
+  it('holds at most unwrittenLimit records while the disk is full, and says how many it lost', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'audit-held-'));
+    const heldPath = join(dir, 'audit.log');
+    const clock = new FakeClock(Date.parse('2026-11-28T06:00:00Z'));
+    const log = new AuditLog(heldPath, clock, memoryLogger('info').logger, { unwrittenLimit: 3 });
+    log.record('door.locked', { reason: 'before' });
+    const spy = mock.method(fs, 'writeSync', () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    });
+    syncBuiltinESMExports();
+    try {
+      for (let index = 1; index <= 5; index += 1) {
+        await clock.advance(1000);
+        log.record('door.released', { reason: `full ${index}` });
+      }
+    } finally {
+      spy.mock.restore();
+      syncBuiltinESMExports();
+    }
+    await clock.advance(1000);
+    log.record('door.released', { reason: 'space again' });
+    const entries = readFileSync(heldPath, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.deepEqual(
+      entries.map((entry) => [entry.event, entry.reason ?? entry.count]),
+      [['door.locked', 'before'], ['audit.records-lost', 2], ['door.released', 'full 3'], ['door.released', 'full 4'], ['door.released', 'full 5'], ['door.released', 'space again']],
+    );
+    assert.equal(entries[2]!.at, '2026-11-28T06:00:03.000Z', 'a held record keeps the time it happened');
+    assert.equal((await verifyAuditChain(heldPath)).intact, true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
