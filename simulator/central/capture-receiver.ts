@@ -132,8 +132,12 @@ export class CaptureReceiver {
       sealedHash = createHash('sha256').update(sealedBytes).digest('hex');
       pkg = openSealedPackage(sealedBytes, { packageId, boothId }, this.#options.crypto, this.#options.boothKey);
     } catch (error) {
+      rmSync(claimed, { recursive: true, force: true });
       return this.reject(boothId, packageId, (error as Error).message);
     }
+    // Everything is read: the chunks go before the booth hears any verdict, so nobody (a test, an
+    // operator) finds them still there after it.
+    rmSync(claimed, { recursive: true, force: true });
     const stored = join(this.#options.outDir, packageId);
     let ansiNist: Uint8Array | undefined;
     if (this.#options.writeAnsiNist) {
