@@ -10,10 +10,11 @@
  * second, fresh buffers per package made the main thread's garbage collector the upload's main
  * cost and its event-loop lag (bench/RESULTS.md).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { chunkLayout } from '../../protocols/capture/transfer-codec.ts';
 import type { UploadSource } from '../../protocols/capture/uploader.ts';
 import type { Outbox } from './outbox.ts';
+import { RequestThread, type WithoutId } from '../threads/request-thread.ts';
 import type { UploadWorkerData, UploadWorkerReply, UploadWorkerRequest } from './upload-worker.ts';
 
 const WORKER_URL = new URL('./upload-worker.ts', import.meta.url);
@@ -28,21 +29,7 @@ const MAX_POOLED_BYTES = 48 * 1024 * 1024;
 
 /** One reader and one writer: a second reader measured no faster (bench/RESULTS.md). */
 type Role = 'reader' | 'writer';
-interface Thread {
-  worker: Worker;
-  waiting: Map<number, Waiting>;
-  /** Settles when the thread has ended, however it ended. */
-  exited: Promise<void>;
-}
-
-interface Waiting {
-  resolve(reply: UploadWorkerReply): void;
-  reject(error: Error): void;
-}
-
-/** Distributes what an upload request needs: the Omit keeps `id` ours to assign. */
 type Request = Exclude<UploadWorkerRequest, { op: 'close' }>;
-type RequestBody = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never) : never;
 
 export class WorkerUploadSource implements UploadSource {
   readonly #outbox: Outbox;
@@ -51,8 +38,7 @@ export class WorkerUploadSource implements UploadSource {
    * An erase ends in a checkpoint that writes the zeroed pages to the database file and waits
    * for fsync; the next package's chunks must not queue behind it, nor wait for its lock.
    */
-  readonly #threads = new Map<Role, Thread>();
-  #nextId = 1;
+  readonly #threads: Record<Role, RequestThread<Request, UploadWorkerReply>>;
   /** Sealed sizes of the packages last listed as pending, to size their slots. */
   #sizes = new Map<string, number>();
   /**
@@ -67,6 +53,9 @@ export class WorkerUploadSource implements UploadSource {
   /** `outbox` is the owner's connection, opened (and checked) before the first request. */
   constructor(outbox: Outbox) {
     this.#outbox = outbox;
+    const thread = (role: Role) =>
+      new RequestThread<Request, UploadWorkerReply>({ url: WORKER_URL, name: `upload ${role}`, workerData: { outboxDir: outbox.dir } satisfies UploadWorkerData });
+    this.#threads = { reader: thread('reader'), writer: thread('writer') };
   }
 
   pending(limit: number): Array<{ packageId: string; attempts: number }> {
@@ -166,26 +155,12 @@ export class WorkerUploadSource implements UploadSource {
 
   /** Lets the workers finish their current step and close their connections; fails whatever still waits. */
   async close(): Promise<void> {
-    const threads = [...this.#threads.values()];
-    this.#threads.clear();
-    await Promise.all(
-      threads.map(async ({ worker, exited }) => {
-        worker.postMessage({ op: 'close' } satisfies UploadWorkerRequest);
-        const grace = setTimeout(() => void worker.terminate(), CLOSE_GRACE_MS);
-        await exited;
-        clearTimeout(grace);
-      }),
-    );
+    const ask = { message: { op: 'close' } satisfies UploadWorkerRequest, graceMs: CLOSE_GRACE_MS };
+    await Promise.all([this.#threads.reader.close(ask), this.#threads.writer.close(ask)]);
   }
 
-  private request(body: RequestBody, role: Role = body.op === 'chunks' ? 'reader' : 'writer'): Promise<UploadWorkerReply> {
-    const { worker, waiting } = this.#threads.get(role) ?? this.spawn(role);
-    const id = this.#nextId++;
-    return new Promise<UploadWorkerReply>((resolve, reject) => {
-      waiting.set(id, { resolve, reject });
-      worker.ref(); // a caller waits for its answer: as any pending I/O, that keeps the process up
-      worker.postMessage({ ...body, id } as UploadWorkerRequest);
-    }).then((reply) => {
+  private request(body: WithoutId<Request>, role: Role = body.op === 'chunks' ? 'reader' : 'writer'): Promise<UploadWorkerReply> {
+    return this.#threads[role].request(body).then((reply) => {
       if (!reply.ok) throw Object.assign(new Error(reply.message), { name: 'OutboxError', code: reply.code });
       return reply;
     });
@@ -193,28 +168,6 @@ export class WorkerUploadSource implements UploadSource {
 
   /** The running threads, so a test can kill one. */
   threadsForTests(): Worker[] {
-    return [...this.#threads.values()].map((thread) => thread.worker);
-  }
-
-  private spawn(role: Role): Thread {
-    const worker = new Worker(WORKER_URL, { workerData: { outboxDir: this.#outbox.dir } satisfies UploadWorkerData });
-    const current: Thread = { worker, waiting: new Map<number, Waiting>(), exited: new Promise<void>((resolve) => worker.once('exit', () => resolve())) };
-    worker.on('message', (reply: UploadWorkerReply) => {
-      current.waiting.get(reply.id)?.resolve(reply);
-      current.waiting.delete(reply.id);
-      if (current.waiting.size === 0) worker.unref();
-    });
-    const fail = (why: string) => {
-      if (this.#threads.get(role) === current) this.#threads.delete(role);
-      for (const waiting of current.waiting.values()) waiting.reject(new Error(`upload ${role} thread ${why}`));
-      current.waiting.clear();
-    };
-    worker.on('error', (error) => fail(`failed: ${error.message}`));
-    worker.on('exit', (code) => fail(`exited with code ${code}`));
-    // Idle, never what keeps boothd alive. After the listeners: adding a 'message' listener refs
-    // the thread again, so an unref before it is undone (a test process then never exited).
-    worker.unref();
-    this.#threads.set(role, current);
-    return current;
+    return [this.#threads.reader.threadForTests(), this.#threads.writer.threadForTests()].filter((worker) => worker !== undefined);
   }
 }

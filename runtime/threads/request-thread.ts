@@ -4,8 +4,8 @@
  * never what keeps the process alive (it is referenced only while a request waits, which is
  * bounded by the request's time limit); every request carries an id and gets exactly one reply
  * with it. A thread that fails or exits fails what it was doing with a clear error, and the next
- * request starts a new one. A request not answered within its time limit fails, and the thread
- * (stuck, or too slow to trust) is terminated, so no caller waits without bound.
+ * request starts a new one. A request given a time limit and not answered within it fails, and
+ * the thread (stuck, or too slow to trust) is terminated, so that caller waits no longer.
  */
 import { Worker, type Transferable } from 'node:worker_threads';
 
@@ -17,6 +17,9 @@ export interface RequestThreadOptions {
   workerData?: unknown;
 }
 
+/** A request as the caller writes it: the id is ours to assign (distributes over a union of requests). */
+export type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+
 interface Running {
   worker: Worker;
   waiting: Map<number, Waiting>;
@@ -27,7 +30,7 @@ interface Running {
 interface Waiting {
   resolve(reply: unknown): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer: NodeJS.Timeout | undefined;
 }
 
 export class RequestThread<Request extends { id: number }, Reply extends { id: number }> {
@@ -41,21 +44,24 @@ export class RequestThread<Request extends { id: number }, Reply extends { id: n
 
   /**
    * Posts `body` (with an id of ours), handing over `transfer` (the caller must not touch those
-   * buffers again), and resolves with the reply; rejects when the thread ends first or `timeoutMs`
-   * passes (the thread is then terminated).
+   * buffers again), and resolves with the reply; rejects when the thread ends first or
+   * `timeoutMs`, when given, passes (the thread is then terminated).
    */
-  request(body: Omit<Request, 'id'>, transfer: readonly Transferable[], timeoutMs: number): Promise<Reply> {
+  request(body: WithoutId<Request>, transfer: readonly Transferable[] = [], timeoutMs?: number): Promise<Reply> {
     const running = this.#running ?? this.spawn();
     const id = this.#nextId++;
     return new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.forget(running, id);
-        // The next request starts a new thread at once, not on this one while it dies.
-        if (this.#running === running) this.#running = undefined;
-        reject(new Error(`${this.#options.name} thread did not answer within ${timeoutMs} ms (terminated)`));
-        void running.worker.terminate();
-      }, timeoutMs);
-      timer.unref();
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.forget(running, id);
+              // The next request starts a new thread at once, not on this one while it dies.
+              if (this.#running === running) this.#running = undefined;
+              reject(new Error(`${this.#options.name} thread did not answer within ${timeoutMs} ms (terminated)`));
+              void running.worker.terminate();
+            }, timeoutMs);
+      timer?.unref();
       running.waiting.set(id, { resolve: resolve as (reply: unknown) => void, reject, timer });
       if (running.waiting.size === 1) running.worker.ref(); // a caller waits: the process stays for the answer
       try {
@@ -68,13 +74,24 @@ export class RequestThread<Request extends { id: number }, Reply extends { id: n
     });
   }
 
-  /** Ends the thread (if one runs) and fails whatever still waits; resolves once it is gone. */
-  async close(): Promise<void> {
+  /**
+   * Ends the thread (if one runs) and fails whatever still waits; resolves once it is gone. With
+   * `message`, the thread is asked to end itself (to finish its step and close what it holds)
+   * and terminated only if it has not within `graceMs`.
+   */
+  async close(ask?: { message: unknown; graceMs: number }): Promise<void> {
     const running = this.#running;
     if (!running) return;
     this.#running = undefined;
-    await running.worker.terminate();
+    if (!ask) {
+      await running.worker.terminate();
+      await running.exited;
+      return;
+    }
+    running.worker.postMessage(ask.message);
+    const grace = setTimeout(() => void running.worker.terminate(), ask.graceMs);
     await running.exited;
+    clearTimeout(grace);
   }
 
   /** The running thread, so a test can kill it or watch it end. */
