@@ -280,9 +280,11 @@ interface BrokerProbes {
 }
 
 async function probeInOrder(urls: readonly string[], probe: (url: string) => Promise<BrokerProbe>): Promise<BrokerProbes> {
+  // All at once: three brokers down would otherwise cost three connect timeouts one after another.
+  const results = await Promise.all(urls.map(probe));
   const found: BrokerProbes = { unreachable: [] };
-  for (const url of urls) {
-    const result = await probe(url);
+  for (const [index, result] of results.entries()) {
+    const url = urls[index]!;
     if (result.ok && !found.reached) found.reached = { url, result };
     else if (!result.ok) found.unreachable.push({ url, error: result.error ?? 'unknown' });
   }
