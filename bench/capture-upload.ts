@@ -20,11 +20,12 @@ import mqtt from 'mqtt';
 import { systemClock } from '../hal/clock.ts';
 import { generateBoothKeyPair, generateCentralKeyPair, loadPrivateKey, loadPublicKey, writeKeyPair } from '../protocols/capture/keys.ts';
 import { storePublishesWithoutCopy } from '../protocols/capture/mqtt-zero-copy.ts';
-import { CaptureUploader, inThreadSource, type UploadSource } from '../protocols/capture/uploader.ts';
+import { CaptureUploader } from '../protocols/capture/uploader.ts';
 import { createX25519Crypto } from '../protocols/capture/x25519-aes-gcm.ts';
 import { CapturePipeline } from '../runtime/captures/capture-pipeline.ts';
 import { Outbox } from '../runtime/outbox/outbox.ts';
 import { WorkerUploadSource } from '../runtime/outbox/worker-upload-source.ts';
+import { ThreadedUploader, UPLOAD_THREAD_NICENESS } from '../runtime/captures/threaded-uploader.ts';
 import { syntheticPackage } from '../simulator/captures/synthetic-package.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -39,9 +40,10 @@ export interface UploadFigures {
   /** With a peer that acknowledges on the last chunk: the booth side alone. */
   boothSideMiBPerSecond: number;
   boothSideLagP99Ms: number;
-  /** The previous version, reading and chunking on the event loop's thread, booth side alone. */
-  inThreadMiBPerSecond: number;
-  inThreadLagP99Ms: number;
+  /** The previous version: the uploader on the event loop, reading and chunking on worker threads; booth side alone. */
+  previousMiBPerSecond: number;
+  previousLagP99Ms: number;
+  previousCpu: CpuPerMiB;
   /** The faster of two runs, before and after the booth side (both in rawMqttJsRuns). */
   rawMqttJsMiBPerSecond: number;
   rawMqttJsRuns: number[];
@@ -71,7 +73,8 @@ export interface CpuPerMiB {
   peer: number;
 }
 
-type SourceKind = 'worker' | 'in-thread';
+/** Where the upload runs: on its own thread as boothd runs it, or on the event loop with the outbox work on threads (the previous version). */
+type UploadKind = 'thread' | 'event-loop';
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** CPU seconds (user + system, every thread) a process has used so far; 0 when it cannot be read. */
@@ -213,22 +216,23 @@ async function run(url: string, brokerPid: number | undefined, dir: string, pack
   // mqtt.js runs before and after it and the faster of the two is the baseline (on a shared
   // machine a single run may fall into someone else's busy second).
   const rawBefore = await rawMqttJs(url, brokerPid, rawBytes, MiB);
-  const boothSide = await drain(url, brokerPid, join(dir, 'outbox-instant'), 'worker', crypto, packages, packageBytes, () => startInstantAcker(url));
+  const boothSide = await drain(url, brokerPid, join(dir, 'outbox-instant'), 'thread', crypto, packages, packageBytes, () => startInstantAcker(url));
   const rawNoCopy = await rawMqttJs(url, brokerPid, rawBytes, MiB, true);
   const rawAfter = await rawMqttJs(url, brokerPid, rawBytes, MiB);
   const raw = rawAfter.mibPerSecond > rawBefore.mibPerSecond ? rawAfter : rawBefore;
-  const inThread = await drain(url, brokerPid, join(dir, 'outbox-in-thread'), 'in-thread', crypto, packages, packageBytes, () => startInstantAcker(url));
-  const endToEnd = await drain(url, brokerPid, join(dir, 'outbox'), 'worker', crypto, packages, packageBytes, () => startReceiverProcess(url, dir));
+  const previous = await drain(url, brokerPid, join(dir, 'outbox-previous'), 'event-loop', crypto, packages, packageBytes, () => startInstantAcker(url));
+  const endToEnd = await drain(url, brokerPid, join(dir, 'outbox'), 'thread', crypto, packages, packageBytes, () => startReceiverProcess(url, dir));
   // A booth's real uplink is far below loopback speed: the lag at a capped rate is the one a person in the booth would feel.
-  const paced = await drain(url, brokerPid, join(dir, 'outbox-paced'), 'worker', crypto, Math.min(packages, 64), packageBytes, () => startInstantAcker(url), PACED_BYTES_PER_SECOND);
+  const paced = await drain(url, brokerPid, join(dir, 'outbox-paced'), 'thread', crypto, Math.min(packages, 64), packageBytes, () => startInstantAcker(url), PACED_BYTES_PER_SECOND);
   return {
     packages,
     packageMiB: Math.round((endToEnd.bytes / packages / MiB) * 100) / 100,
     uploadMiBPerSecond: endToEnd.mibPerSecond,
     boothSideMiBPerSecond: boothSide.mibPerSecond,
     boothSideLagP99Ms: boothSide.lagP99Ms,
-    inThreadMiBPerSecond: inThread.mibPerSecond,
-    inThreadLagP99Ms: inThread.lagP99Ms,
+    previousMiBPerSecond: previous.mibPerSecond,
+    previousLagP99Ms: previous.lagP99Ms,
+    previousCpu: previous.cpu,
     rawMqttJsMiBPerSecond: raw.mibPerSecond,
     rawMqttJsRuns: [rawBefore.mibPerSecond, rawAfter.mibPerSecond],
     rawMqttJsLagP99Ms: raw.lagP99Ms,
@@ -253,7 +257,7 @@ async function drain(
   url: string,
   brokerPid: number | undefined,
   outboxDir: string,
-  sourceKind: SourceKind,
+  kind: UploadKind,
   crypto: ReturnType<typeof createX25519Crypto>,
   packages: number,
   packageBytes: number,
@@ -270,21 +274,19 @@ async function drain(
   const startRss = process.memoryUsage.rss();
   let peakRss = startRss;
   const rssProbe = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
-  const workerSource = sourceKind === 'worker' ? new WorkerUploadSource(outbox) : undefined;
-  await workerSource?.warmUp(); // as boothd does at start: thread start-up is not per-MiB work (raw's connect is not timed either)
-  const source: UploadSource = workerSource ?? inThreadSource(outbox);
-  const uploader = new CaptureUploader({
-    boothId: 'bench-booth',
-    source,
-    clock: systemClock,
-    logger: silent,
-    maxChunkBytes: 131_072,
-    maxInFlightBytes: MiB,
-    ...(maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond }),
-    ackTimeoutMs: 30_000,
-    retry: { initialMs: 200, maxMs: 2000 },
-    protocolVersion: 5,
-  });
+  const settings = { boothId: 'bench-booth', maxChunkBytes: 131_072, maxInFlightBytes: MiB, ackTimeoutMs: 30_000, retry: { initialMs: 200, maxMs: 2000 }, protocolVersion: 5 as const };
+  const rate = maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond };
+  let uploader: ThreadedUploader | CaptureUploader;
+  let workerSource: WorkerUploadSource | undefined;
+  if (kind === 'thread') {
+    const threaded = new ThreadedUploader({ logger: { ...silent, error() {} }, settings: { ...settings, ...rate, outboxDir, debug: false, niceness: UPLOAD_THREAD_NICENESS } });
+    await threaded.warmUp(); // boothd starts it with the service
+    uploader = threaded;
+  } else {
+    workerSource = new WorkerUploadSource(outbox);
+    await workerSource.warmUp(); // as boothd did at start: thread start-up is not per-MiB work (raw's connect is not timed either)
+    uploader = new CaptureUploader({ ...settings, ...rate, source: workerSource, clock: systemClock, logger: silent });
+  }
   // Counted, not queried: the bench's own bookkeeping stays off the uploading event loop.
   let left = outbox.stats().depth;
   const drained = new Promise<void>((resolve) => uploader.on('accepted', () => --left === 0 && resolve()));

@@ -122,6 +122,8 @@ type Verdict = { kind: 'accepted' } | { kind: 'rejected'; reason: string } | { k
 export interface UploaderEvents {
   accepted: [packageId: string];
   rejected: [packageId: string, reason: string];
+  /** The connection came up or went down, or another broker is being tried: what `connected` and `broker` now say. */
+  link: [connected: boolean, broker: string | undefined];
 }
 
 export class CaptureUploader extends EventEmitter<UploaderEvents> {
@@ -181,9 +183,11 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     storePublishesWithoutCopy(client);
     this.#client = client;
     this.#clientBroker = brokerUrl;
+    this.emit('link', false, brokerUrl);
     client.on('connect', () => {
       this.#options.logger.info({ broker: displayUrl(brokerUrl) }, `capture uploads: connected to ${displayUrl(brokerUrl)}`);
       this.#reconnects = 0;
+      if (this.#client === client) this.emit('link', true, brokerUrl);
       void client.subscribeAsync([ackTopic(boothId), resumeTopic(boothId)], { qos: 1 }).then(
         () => this.pump(),
         (error: unknown) => this.#options.logger.warn({ err: error }, 'capture uploads: subscribe failed'),
@@ -195,6 +199,7 @@ export class CaptureUploader extends EventEmitter<UploaderEvents> {
     client.on('error', (error) => this.#options.logger.warn({ err: error }, `capture uploads: MQTT error: ${error.message}`));
     client.on('close', () => {
       if (this.#client !== client) return; // one left behind for another broker
+      this.emit('link', false, brokerUrl);
       // Whatever waited for a PUBACK on this connection is lost (mqtt.js may never call back for
       // it after our own reconnect): the window empties, and the packages go again whole. So do
       // those waiting for their verdict: an ack sent while we are away is lost (clean session),

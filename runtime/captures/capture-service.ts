@@ -7,16 +7,14 @@
 import { join } from 'node:path';
 import type { Clock } from '../../hal/clock.ts';
 import { loadPrivateKey, loadPublicKey } from '../../protocols/capture/keys.ts';
-import { CaptureUploader } from '../../protocols/capture/uploader.ts';
-import { mqttTlsOptions } from '../config/mqtt-tls.ts';
 import { createX25519Crypto } from '../../protocols/capture/x25519-aes-gcm.ts';
 import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
 import type { AuditSink } from '../audit/audit-log.ts';
 import type { BoothConfig } from '../config/schema.ts';
 import type { BoothLogger } from '../logging/logger.ts';
 import { Outbox, type OutboxStats } from '../outbox/outbox.ts';
-import { WorkerUploadSource } from '../outbox/worker-upload-source.ts';
 import { CapturePipeline, type AcceptedPackage } from './capture-pipeline.ts';
+import { ThreadedUploader, UPLOAD_THREAD_NICENESS } from './threaded-uploader.ts';
 
 /** A full session with uncompressed slaps and palms: what must still fit for a new session. */
 const TYPICAL_SESSION_BYTES = 16 * 1024 * 1024;
@@ -30,8 +28,7 @@ export interface CaptureServiceOptions {
 
 export class CaptureService {
   readonly outbox: Outbox;
-  readonly uploader: CaptureUploader;
-  readonly #uploadSource: WorkerUploadSource;
+  readonly uploader: ThreadedUploader;
   readonly #pipeline: CapturePipeline;
   readonly #options: CaptureServiceOptions;
 
@@ -49,21 +46,23 @@ export class CaptureService {
       boothPrivateKey: loadPrivateKey(captures.boothKeyFile, 'booth'),
       centralPublicKey: loadPublicKey(captures.centralPublicKeyFile, 'central'),
     });
-    // Reading, chunking and erasing packages run on a worker thread: the door and the session never wait for them.
-    this.#uploadSource = new WorkerUploadSource(this.outbox);
-    this.uploader = new CaptureUploader({
-      boothId: config.booth.id,
-      source: this.#uploadSource,
-      clock,
+    // Uploads run on a thread of their own (with the outbox's reading and erasing on two more):
+    // the door and the session never wait for them. The thread keeps real time, whatever `clock` is.
+    this.uploader = new ThreadedUploader({
       logger: logger.child({ component: 'uploads' }),
-      maxChunkBytes: captures.maxChunkBytes,
-      maxInFlightBytes: captures.maxInFlightBytes,
-      ...(captures.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: captures.maxBytesPerSecond }),
-      ackTimeoutMs: captures.ackTimeoutSeconds * 1000,
-      retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
-      protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url || config.mqtt.urls ? 5 : 4),
-      // The same TLS identity as the Sparkplug connection: with mTLS the broker refuses anything else.
-      mqttOptions: mqttTlsOptions(config.mqtt.tls),
+      settings: {
+        outboxDir: this.outbox.dir,
+        boothId: config.booth.id,
+        maxChunkBytes: captures.maxChunkBytes,
+        maxInFlightBytes: captures.maxInFlightBytes,
+        ...(captures.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: captures.maxBytesPerSecond }),
+        ackTimeoutMs: captures.ackTimeoutSeconds * 1000,
+        retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
+        protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url || config.mqtt.urls ? 5 : 4),
+        ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
+        debug: logger.isLevelEnabled('debug'),
+        niceness: UPLOAD_THREAD_NICENESS,
+      },
     });
     this.#pipeline = new CapturePipeline({ boothId: config.booth.id, crypto, outbox: this.outbox, audit, onAccepted: () => this.uploader.kick() });
   }
@@ -74,13 +73,11 @@ export class CaptureService {
       this.#options.audit.record('outbox.quarantined', { to: opened.quarantined, reason: opened.reason });
       this.#options.logger.error({ to: opened.quarantined }, `corrupt outbox quarantined (${opened.reason}); continuing with a fresh one`);
     }
-    void this.#uploadSource.warmUp(); // the threads are ready before the first package needs them
-    this.uploader.start(brokers);
+    this.uploader.start(brokers); // after open: the thread attaches to the outbox it opened and checked
   }
 
   async stop(): Promise<void> {
     await this.uploader.stop();
-    await this.#uploadSource.close();
     this.outbox.close();
   }
 

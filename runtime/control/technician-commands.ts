@@ -57,9 +57,9 @@ export function registerTechnicianCommands(booth: Booth, options: TechnicianComm
     return { ...captures.stats(), now: booth.clock.now(), pending: captures.outbox.pending(Number.isInteger(limit) && limit > 0 ? limit : 100) };
   });
 
-  control.register('outbox.retry', 'forget every package\'s backoff and upload now', () => {
+  control.register('outbox.retry', 'forget every package\'s backoff and upload now', async () => {
     const captures = requireCaptures(booth);
-    const waiting = captures.uploader.retryNow();
+    const waiting = await captures.uploader.retryNow();
     return { depth: captures.stats().depth, backoffCleared: waiting, connected: captures.uploader.connected };
   });
 

@@ -11,12 +11,11 @@
  * Protocol (runtime/outbox/worker-upload-source.ts is the other end): requests carry an id,
  * each gets exactly one reply with the same id; `close` ends the thread after the connection closes.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../../hal/clock.ts';
 import { chunkLayout, writeChunks } from '../../protocols/capture/transfer-codec.ts';
 import { Outbox } from './outbox.ts';
+import { lowerThreadPriority } from '../threads/thread-priority.ts';
 
 export type UploadWorkerRequest =
   | { op: 'chunks'; id: number; packageId: string; maxChunkBytes: number; slot?: SharedArrayBuffer }
@@ -82,17 +81,3 @@ port.on('message', (request: UploadWorkerRequest) => {
     port.postMessage({ id: request.id, ok: false, code: typeof code === 'string' ? code : 'EIO', message: String(message ?? error) } satisfies UploadWorkerReply);
   }
 });
-
-/**
- * Upload work is background work: on Linux this thread (only this one: its kernel thread id)
- * gets a lower scheduling priority, so on a busy CPU the event loop — door, session, telemetry —
- * runs first. Where that cannot be done (another OS, no /proc), nothing changes.
- */
-function lowerThreadPriority(niceness: number): void {
-  try {
-    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isSafeInteger(threadId) && threadId > 0) setPriority(threadId, niceness);
-  } catch {
-    // not Linux, or not allowed: the default priority
-  }
-}
