@@ -12,7 +12,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../../hal/clock.ts';
-import { CaptureUploader, type UploaderLogger } from '../../protocols/capture/uploader.ts';
+import { CaptureUploader, type UploaderLogger, type UploaderOptions } from '../../protocols/capture/uploader.ts';
 import { mqttTlsOptions } from '../config/mqtt-tls.ts';
 import type { BoothConfig } from '../config/schema.ts';
 import { Outbox } from '../outbox/outbox.ts';
@@ -20,15 +20,9 @@ import { WorkerUploadSource } from '../outbox/worker-upload-source.ts';
 import { lowerThreadPriority } from '../threads/thread-priority.ts';
 
 /** Everything the thread needs, as plain data (workerData). */
-export interface UploadThreadSettings {
+export interface UploadThreadSettings
+  extends Pick<UploaderOptions, 'boothId' | 'maxChunkBytes' | 'maxInFlightBytes' | 'maxBytesPerSecond' | 'ackTimeoutMs' | 'retry' | 'protocolVersion'> {
   outboxDir: string;
-  boothId: string;
-  maxChunkBytes: number;
-  maxInFlightBytes: number;
-  maxBytesPerSecond?: number;
-  ackTimeoutMs: number;
-  retry: { initialMs: number; maxMs: number; jitter?: number };
-  protocolVersion: 4 | 5;
   /** The manifest's `mqtt.tls`: the files are read here. */
   tls?: BoothConfig['mqtt']['tls'];
   /** Whether debug lines are wanted at all (each one is a message to the owner). */
