@@ -8,7 +8,7 @@
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { backoffDelay } from '../../hal/backoff.ts';
-import type { UploaderEvents } from '../../protocols/capture/uploader.ts';
+import type { UploaderEvents, UploaderLogger } from '../../protocols/capture/uploader.ts';
 import type { UploadThreadCommand, UploadThreadEvent, UploadThreadSettings } from './upload-thread.ts';
 
 const THREAD_URL = new URL('./upload-thread.ts', import.meta.url);
@@ -19,10 +19,8 @@ const RETRY_ANSWER_MS = 5_000;
 /** The upload thread yields the CPU to boothd's event loop (Linux niceness; its reader and writer threads run at 10). */
 export const UPLOAD_THREAD_NICENESS = 5;
 
-export interface ThreadLogger {
-  debug(fields: object, message?: string): void;
-  info(fields: object, message?: string): void;
-  warn(fields: object, message?: string): void;
+/** The uploader's logger, plus `error` for the thread's own failures. */
+export interface ThreadLogger extends UploaderLogger {
   error(fields: object, message?: string): void;
 }
 

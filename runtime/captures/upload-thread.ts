@@ -49,18 +49,17 @@ export type UploadThreadEvent =
 
 const port = parentPort;
 if (!port) throw new Error('upload-thread.ts runs as a worker thread only');
-const settings = workerData as UploadThreadSettings;
+const { outboxDir, tls, debug, niceness, ...uploaderSettings } = workerData as UploadThreadSettings;
 const post = (event: UploadThreadEvent) => port.postMessage(event);
-if (settings.niceness) lowerThreadPriority(settings.niceness);
 
 const logger: UploaderLogger = {
-  debug: (fields, message) => settings.debug && post({ kind: 'log', level: 'debug', fields: cloneable(fields), message: message ?? '' }),
+  debug: (fields, message) => debug && post({ kind: 'log', level: 'debug', fields: cloneable(fields), message: message ?? '' }),
   info: (fields, message) => post({ kind: 'log', level: 'info', fields: cloneable(fields), message: message ?? '' }),
   warn: (fields, message) => post({ kind: 'log', level: 'warn', fields: cloneable(fields), message: message ?? '' }),
 };
 
-// Limits are the owner's business (it accepts); this connection never accepts.
-const outbox = new Outbox(settings.outboxDir, systemClock, { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER });
+if (niceness) lowerThreadPriority(niceness);
+const outbox = Outbox.secondConnection(outboxDir, systemClock);
 try {
   outbox.attach();
 } catch (error) {
@@ -70,18 +69,12 @@ try {
 }
 const source = new WorkerUploadSource(outbox);
 const uploader = new CaptureUploader({
-  boothId: settings.boothId,
+  ...uploaderSettings,
   source,
   clock: systemClock,
   logger,
-  maxChunkBytes: settings.maxChunkBytes,
-  maxInFlightBytes: settings.maxInFlightBytes,
-  ...(settings.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: settings.maxBytesPerSecond }),
-  ackTimeoutMs: settings.ackTimeoutMs,
-  retry: settings.retry,
-  protocolVersion: settings.protocolVersion,
   // The same TLS identity as the Sparkplug connection: with mTLS the broker refuses anything else.
-  mqttOptions: mqttTlsOptions(settings.tls),
+  mqttOptions: mqttTlsOptions(tls),
 });
 // The reader and writer are up before the first package needs them.
 void source.warmUp().then(() => post({ kind: 'ready' }));

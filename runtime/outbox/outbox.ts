@@ -71,6 +71,14 @@ export class Outbox {
   #db: DatabaseSync | undefined;
   #lastCheckpointAt = 0;
 
+  /**
+   * For a thread that reads and erases what its owner accepted (then `attach`): no limits of its
+   * own, since limits are checked on accept and this connection never accepts.
+   */
+  static secondConnection(dir: string, clock: Clock): Outbox {
+    return new Outbox(dir, clock, { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER });
+  }
+
   constructor(dir: string, clock: Clock, limits: OutboxLimits, options: OutboxOptions = {}) {
     this.#dir = dir;
     this.#clock = clock;

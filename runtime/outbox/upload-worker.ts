@@ -41,8 +41,7 @@ const port = parentPort;
 if (!port) throw new Error('upload-worker.ts runs as a worker thread only');
 lowerThreadPriority(10);
 const { outboxDir } = workerData as UploadWorkerData;
-// Limits are the owner's business (it accepts); this connection never accepts.
-const outbox = new Outbox(outboxDir, systemClock, { maxBytes: Number.MAX_SAFE_INTEGER, maxAgeMs: Number.MAX_SAFE_INTEGER });
+const outbox = Outbox.secondConnection(outboxDir, systemClock);
 let attachError: unknown;
 try {
   outbox.attach();

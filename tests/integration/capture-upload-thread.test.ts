@@ -75,20 +75,10 @@ function outboxWith(packages: number, bytes: number): { outbox: Outbox; ids: str
   return { outbox, ids };
 }
 
-function uploader(outboxDir: string, logger: ThreadLogger, ackTimeoutMs = 10_000): ThreadedUploader {
+function uploader(outboxDir: string, logger: ThreadLogger, retry = { initialMs: 50, maxMs: 400 }): ThreadedUploader {
   const instance = new ThreadedUploader({
     logger,
-    settings: {
-      outboxDir,
-      boothId: BOOTH,
-      maxChunkBytes: CHUNK_BYTES,
-      maxInFlightBytes: 256 * 1024,
-      ackTimeoutMs,
-      retry: { initialMs: 50, maxMs: 400 },
-      protocolVersion: 5,
-      debug: true,
-      niceness: 0,
-    },
+    settings: { outboxDir, boothId: BOOTH, maxChunkBytes: CHUNK_BYTES, maxInFlightBytes: 256 * 1024, ackTimeoutMs: 10_000, retry, protocolVersion: 5, debug: true, niceness: 0 },
   });
   cleanups.push(() => instance.stop());
   return instance;
@@ -126,11 +116,7 @@ describe('capture upload thread', () => {
     const { outbox, ids } = outboxWith(2, 10_000);
     const { logger, lines } = recordingLogger();
     // A long backoff (retry.maxMs of hours would do the same): without the retry nothing would go again in this test.
-    const instance = new ThreadedUploader({
-      logger,
-      settings: { outboxDir: outbox.dir, boothId: BOOTH, maxChunkBytes: CHUNK_BYTES, maxInFlightBytes: 256 * 1024, ackTimeoutMs: 10_000, retry: { initialMs: 600_000, maxMs: 600_000 }, protocolVersion: 5, debug: false, niceness: 0 },
-    });
-    cleanups.push(() => instance.stop());
+    const instance = uploader(outbox.dir, logger, { initialMs: 600_000, maxMs: 600_000 });
     const rejected = collect(instance, 'rejected');
     const accepted = collect(instance, 'accepted');
     instance.start(broker.url);
