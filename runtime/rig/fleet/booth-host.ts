@@ -161,7 +161,11 @@ process.on('message', (message: ToBoothHost) => {
     if (message.type === 'start') {
       host = new BoothHost(message.config);
       host.start();
-    } else if (message.type === 'stop-sessions') host?.stopSessions();
+    } else if (message.type === 'stop-sessions') {
+      host?.stopSessions();
+      // The IPC channel keeps order: the coordinator has every 'accepted' of this host once it reads this.
+      toParent({ type: 'sessions-stopped' });
+    }
     else if (message.type === 'stop') {
       void (host?.stop() ?? Promise.resolve()).then(() => {
         toParent({ type: 'stopped' });

@@ -104,7 +104,7 @@ class FleetRun {
     const windowEnd = Date.now();
     const onlineAtEnd = this.#centralStats.online;
     const deathsInWindow = this.#centralStats.deaths - deathsBefore;
-    for (const host of this.#boothHosts) host.send({ type: 'stop-sessions' });
+    await this.stopSessions();
     this.#central!.send({ type: 'window', from: windowStart, to: windowEnd });
     const window = await this.#central!.waitFor('window-report', 30_000);
     this.#central!.send({ type: 'births' });
@@ -311,6 +311,20 @@ class FleetRun {
       await sleep(200);
     }
     return this.#centralStats.online >= o.booths ? Math.round((Date.now() - rampStart) / 100) / 10 : undefined;
+  }
+
+  /**
+   * No new sessions anywhere, and every package a booth accepted before that is in the ledger:
+   * without the answer, a host whose event loop ran late could report an accept after the drain
+   * had already found the ledger empty (a package counted accepted but not looked for on disk).
+   */
+  private async stopSessions(): Promise<void> {
+    await Promise.all(
+      this.#boothHosts.map(async (host) => {
+        host.send({ type: 'stop-sessions' });
+        await host.waitFor('sessions-stopped', 30_000).catch((error: unknown) => this.#options.log(`fleet: ${(error as Error).message}`));
+      }),
+    );
   }
 
   private async stopAll(): Promise<void> {

@@ -55,6 +55,8 @@ export type FromBoothHost =
   | { type: 'delivered'; packageId: string; at: number }
   | { type: 'refused'; boothId: string; reason: string }
   | BoothHostStats
+  /** Answers `stop-sessions`: every package accepted before it was reported ahead of it. */
+  | { type: 'sessions-stopped' }
   | { type: 'stopped' }
   | { type: 'failed'; message: string };
 
