@@ -23,3 +23,13 @@ export function fromSqliteError(error: unknown, doing: string): OutboxError {
   if (primary === 19) return new OutboxError('EEXIST', `${doing}: already stored (${detail})`, { cause: error }); // CONSTRAINT
   return new OutboxError('EIO', `${doing}: ${detail}`, { cause: error });
 }
+
+/** Maps a file-system error of a package file to an outbox error, errno names kept in the text. */
+export function fromFsError(error: unknown, doing: string): OutboxError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const detail = (error as Error).message ?? String(error);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new OutboxError('ENOSPC', `${doing}: disk full (${detail})`, { cause: error });
+  if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return new OutboxError('EIO', `${doing}: the outbox is read-only (${detail})`, { cause: error });
+  if (code === 'ENOENT') return new OutboxError('ENOENT', `${doing}: file missing (${detail})`, { cause: error });
+  return new OutboxError('EIO', `${doing}: ${detail}`, { cause: error });
+}

@@ -1,13 +1,15 @@
 /**
  * The capture outbox: sealed capture packages kept on disk until the central side has
- * acknowledged them. SQLite (node:sqlite) in WAL mode with synchronous=FULL, packages as BLOBs
- * (docs/outbox.md explains why not files). `accept` returns only once the package is durable:
- * the session may then tell the person "done".
+ * acknowledged them. SQLite (node:sqlite) in WAL mode with synchronous=FULL holds each package's
+ * row, key and chunk hashes; its bytes are a file of their own (package-files.ts; docs/outbox.md
+ * says why, with measurements), fsynced with its folder before the row commits. `accept` returns
+ * only once the package is durable: the session may then tell the person "done".
  *
  * At rest every package is additionally encrypted with its own random AES-256-GCM key, kept in a
- * separate table. Removal is a crypto-erase: the key row goes first, then the data; with
- * secure_delete on and the WAL truncated, neither key nor bytes stay on disk. A package is
- * erased only on the central acknowledgement, never on an MQTT PUBACK.
+ * separate table. Removal is a crypto-erase: the key row goes first, then the rows, then the file
+ * is overwritten with zeros and removed; with secure_delete on and the WAL truncated, neither key
+ * nor bytes stay on disk. A package is erased only on the central acknowledgement, never on an
+ * MQTT PUBACK. Outboxes from before the files keep their packages as BLOBs, read as before.
  *
  * With each package the hashes its chunk messages carry (transferDigests) are stored, made once
  * at accept rather than on every upload attempt; they are bound into the at-rest encryption's
@@ -20,6 +22,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../../hal/clock.ts';
 import { decodeTransferDigests, DEFAULT_MAX_CHUNK_BYTES, encodeTransferDigests, transferDigests, type TransferDigests } from '../../protocols/capture/transfer-codec.ts';
 import { fromSqliteError, OutboxError } from './outbox-errors.ts';
+import { PackageFiles } from './package-files.ts';
 
 export interface OutboxLimits {
   /** Total stored bytes above which new packages (and sessions) are refused. */
@@ -68,6 +71,7 @@ export class Outbox {
   readonly #clock: Clock;
   readonly #limits: OutboxLimits;
   readonly #uploadChunkBytes: number;
+  readonly #files: PackageFiles;
   #db: DatabaseSync | undefined;
   #lastCheckpointAt = 0;
 
@@ -84,6 +88,7 @@ export class Outbox {
     this.#clock = clock;
     this.#limits = limits;
     this.#uploadChunkBytes = options.uploadChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES;
+    this.#files = new PackageFiles(dir);
   }
 
   get dir(): string {
@@ -101,6 +106,7 @@ export class Outbox {
    */
   open(): OpenResult {
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
+    this.#files.ensure();
     try {
       this.#db = this.openChecked();
       return {};
@@ -108,6 +114,7 @@ export class Outbox {
       if (!(error instanceof OutboxError) || error.code !== 'ECORRUPT') throw error;
       const reason = error.message;
       const quarantined = this.quarantine();
+      this.#files.ensure();
       this.#db = this.openChecked();
       return { quarantined, reason };
     }
@@ -170,14 +177,20 @@ export class Outbox {
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(atRestAad(packageId, digests));
     const data = Buffer.concat([iv, cipher.update(sealed), cipher.final(), cipher.getAuthTag()]);
+    // Checked before the file is written: a duplicate must not cost a file write and wipe.
+    if (this.has(packageId)) throw new OutboxError('EEXIST', `accepting package ${packageId}: already stored`);
+    const file = this.#files.newName();
     try {
+      this.#files.writeDurable(file, data, `accepting package ${packageId}`);
       db.exec('BEGIN IMMEDIATE');
       db.prepare('INSERT INTO packages (package_id, created_at, bytes, attempts) VALUES (?, ?, ?, 0)').run(packageId, this.#clock.now(), sealed.byteLength);
       db.prepare('INSERT INTO package_keys (package_id, key) VALUES (?, ?)').run(packageId, key);
-      db.prepare('INSERT INTO package_data (package_id, data, digests) VALUES (?, ?, ?)').run(packageId, data, digests ?? null);
+      db.prepare("INSERT INTO package_data (package_id, data, digests, file) VALUES (?, X'', ?, ?)").run(packageId, digests ?? null, file);
       db.exec('COMMIT');
     } catch (error) {
+      if (error instanceof OutboxError) throw error; // the file: nothing of it is left
       if (db.isTransaction) db.exec('ROLLBACK');
+      this.wipeQuietly(file);
       throw fromSqliteError(error, `accepting package ${packageId}`);
     } finally {
       key.fill(0);
@@ -196,11 +209,16 @@ export class Outbox {
   readForUpload(packageId: string): UploadablePackage {
     const db = this.db();
     const row = db
-      .prepare('SELECT k.key AS key, d.data AS data, d.digests AS digests FROM package_keys k JOIN package_data d USING (package_id) WHERE package_id = ?')
-      .get(packageId) as { key: Uint8Array; data: Uint8Array; digests: Uint8Array | null } | undefined;
+      .prepare('SELECT k.key AS key, d.data AS data, d.digests AS digests, d.file AS file FROM package_keys k JOIN package_data d USING (package_id) WHERE package_id = ?')
+      .get(packageId) as { key: Uint8Array; data: Uint8Array; digests: Uint8Array | null; file: string | null } | undefined;
     if (!row) throw new OutboxError('ENOENT', `no package ${packageId}`);
     // Views, not copies: a package is megabytes, and every copy is garbage-collector work during uploads.
-    const data = Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength);
+    let data: Buffer;
+    try {
+      data = row.file === null ? Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength) : this.#files.read(row.file, `reading package ${packageId}`);
+    } catch (error) {
+      throw this.readFailure(packageId, new OutboxError('ECORRUPT', `package ${packageId}: its data file is gone`, { cause: error }));
+    }
     const decipher = createDecipheriv('aes-256-gcm', row.key, data.subarray(0, IV_BYTES));
     decipher.setAAD(atRestAad(packageId, row.digests ?? undefined));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
@@ -210,7 +228,7 @@ export class Outbox {
       const rest = decipher.final(); // GCM is a stream cipher: nothing is held back, this only checks the tag
       sealed = rest.length === 0 ? plaintext : Buffer.concat([plaintext, rest]);
     } catch (error) {
-      throw new OutboxError('ECORRUPT', `package ${packageId} does not authenticate at rest`, { cause: error });
+      throw this.readFailure(packageId, new OutboxError('ECORRUPT', `package ${packageId} does not authenticate at rest`, { cause: error }));
     }
     if (row.digests === null) return { sealed };
     try {
@@ -218,6 +236,15 @@ export class Outbox {
     } catch (error) {
       throw new OutboxError('ECORRUPT', `package ${packageId}: stored chunk hashes are malformed`, { cause: error });
     }
+  }
+
+  /**
+   * A read that failed because another connection erased the package meanwhile (its file
+   * removed or half wiped after the row was read) is ENOENT, like reading it a moment later;
+   * only a package still stored is corrupt.
+   */
+  private readFailure(packageId: string, corrupt: OutboxError): OutboxError {
+    return this.has(packageId) ? corrupt : new OutboxError('ENOENT', `no package ${packageId} (erased while it was read)`, { cause: corrupt });
   }
 
   /** Oldest first: the upload order. */
@@ -247,21 +274,26 @@ export class Outbox {
 
   /**
    * Crypto-erase after the central acknowledgement: the key first (the data is unreadable from
-   * that commit on), then the data, then the WAL is truncated so no old page copy survives.
-   * Returns false when the package was not (or no longer) here: acknowledgements may repeat.
+   * that commit on), then the rows, then the file is overwritten with zeros and removed; the WAL
+   * is truncated in time so no old page copy of the key survives. Returns false when the package
+   * was not (or no longer) here: acknowledgements may repeat.
    */
   erase(packageId: string): boolean {
     // Not fsynced: an erase lost to a power cut only means the package is sent again and the
     // central side acknowledges the duplicate; the fsync would stall the upload per package.
-    return this.withoutFsync(`erasing package ${packageId}`, (db) => {
+    const { removed, file } = this.withoutFsync(`erasing package ${packageId}`, (db) => {
       const removedKey = db.prepare('DELETE FROM package_keys WHERE package_id = ?').run(packageId).changes;
       db.exec('BEGIN IMMEDIATE');
+      const row = db.prepare('SELECT file FROM package_data WHERE package_id = ?').get(packageId) as { file: string | null } | undefined;
       db.prepare('DELETE FROM package_data WHERE package_id = ?').run(packageId);
-      const removed = db.prepare('DELETE FROM packages WHERE package_id = ?').run(packageId).changes;
+      const removedRow = db.prepare('DELETE FROM packages WHERE package_id = ?').run(packageId).changes;
       db.exec('COMMIT');
       this.checkpointIfDue();
-      return Number(removed) + Number(removedKey) > 0;
+      return { removed: Number(removedRow) + Number(removedKey) > 0, file: row?.file ?? undefined };
     });
+    // After the rows: a wipe that fails leaves a file no row names, which the next open wipes.
+    if (file !== undefined) this.#files.wipe(file);
+    return removed;
   }
 
   /**
@@ -293,6 +325,15 @@ export class Outbox {
     if (!empty && now - this.#lastCheckpointAt < 10_000) return;
     db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     this.#lastCheckpointAt = now;
+  }
+
+  /** After a failed accept: the file of a package that was never accepted, wiped, or left to the next open's sweep. */
+  private wipeQuietly(file: string): void {
+    try {
+      this.#files.wipe(file);
+    } catch {
+      // the disk refuses even this; the row never committed, so the next open's sweep wipes it
+    }
   }
 
   stats(): OutboxStats {
@@ -329,9 +370,11 @@ export class Outbox {
           last_attempt_at INTEGER
         );
         CREATE TABLE IF NOT EXISTS package_keys (package_id TEXT PRIMARY KEY, key BLOB NOT NULL);
-        CREATE TABLE IF NOT EXISTS package_data (package_id TEXT PRIMARY KEY, data BLOB NOT NULL, digests BLOB);`);
-      addDigestsColumn(db);
+        CREATE TABLE IF NOT EXISTS package_data (package_id TEXT PRIMARY KEY, data BLOB NOT NULL, digests BLOB, file TEXT);`);
+      addMissingColumns(db);
       finishInterruptedErases(db);
+      const referenced = db.prepare('SELECT file FROM package_data WHERE file IS NOT NULL').all() as Array<{ file: string }>;
+      this.#files.sweep(new Set(referenced.map((row) => row.file)));
       return db;
     } catch (error) {
       if (db?.isOpen) db.close();
@@ -339,7 +382,10 @@ export class Outbox {
     }
   }
 
-  /** Moves the outbox files aside (never deletes them: someone may recover captures from them). */
+  /**
+   * Moves the outbox files and the package files aside (never deletes them: someone may recover
+   * captures from them with the keys in the database).
+   */
   private quarantine(): string {
     const target = join(this.#dir, 'quarantine', new Date(this.#clock.now()).toISOString().replace(/[:.]/g, '-'));
     mkdirSync(target, { recursive: true, mode: 0o700 });
@@ -347,6 +393,7 @@ export class Outbox {
       const file = `${this.path}${suffix}`;
       if (existsSync(file)) renameSync(file, join(target, `outbox.db${suffix}`));
     }
+    if (existsSync(this.#files.dir)) renameSync(this.#files.dir, join(target, 'data'));
     return target;
   }
 }
@@ -371,10 +418,14 @@ function connect(path: string): DatabaseSync {
   }
 }
 
-/** An outbox made before chunk hashes were stored gets the column; its packages have none (hashed per attempt). */
-function addDigestsColumn(db: DatabaseSync): void {
-  const columns = db.prepare('PRAGMA table_info(package_data)').all() as Array<{ name: string }>;
-  if (!columns.some((column) => column.name === 'digests')) db.exec('ALTER TABLE package_data ADD COLUMN digests BLOB');
+/**
+ * An outbox made before chunk hashes were stored gets the column (its packages have none: hashed
+ * per attempt); one made before package files gets the file column (its packages stay BLOBs).
+ */
+function addMissingColumns(db: DatabaseSync): void {
+  const columns = new Set((db.prepare('PRAGMA table_info(package_data)').all() as Array<{ name: string }>).map((column) => column.name));
+  if (!columns.has('digests')) db.exec('ALTER TABLE package_data ADD COLUMN digests BLOB');
+  if (!columns.has('file')) db.exec('ALTER TABLE package_data ADD COLUMN file TEXT');
 }
 
 /** The chunk hashes to store, or undefined when the id cannot name chunks (such a package cannot be uploaded anyway). */
@@ -402,7 +453,8 @@ function atRestAad(packageId: string, digests: Uint8Array | undefined): Buffer {
 /**
  * An erase deletes the key in one commit and the rest in a second: a kill between the two
  * leaves a package without its key — already crypto-erased, never again readable. Finish such
- * erases at open, or the uploader would try to send a package it cannot read.
+ * erases at open, or the uploader would try to send a package it cannot read (its file, no
+ * longer named by a row, is wiped by the sweep that follows).
  */
 function finishInterruptedErases(db: DatabaseSync): void {
   db.exec('BEGIN IMMEDIATE');

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, it } from 'node:test';
 import { Outbox } from '../../runtime/outbox/outbox.ts';
@@ -39,10 +39,24 @@ function withTmpfs(size: string, body: (mount: string) => void): void {
 
 const isCode = (code: string) => (error: unknown) => error instanceof OutboxError && error.code === code;
 
-/** Every byte on disk in the outbox folder, to look for what must not be there. */
+/** Every byte in the outbox's files (database, WAL, package files), to look for what must not be there. */
 function diskBytes(dir: string): Buffer {
-  return Buffer.concat(readdirSync(dir).filter((name) => name.startsWith('outbox.db')).map((name) => readFileSync(join(dir, name))));
+  const database = readdirSync(dir).filter((name) => name.startsWith('outbox.db')).map((name) => join(dir, name));
+  return Buffer.concat([...database, ...packageFiles(dir)].map((path) => readFileSync(path)));
 }
+
+function packageFiles(dir: string): string[] {
+  return readdirSync(join(dir, 'data')).map((name) => join(dir, 'data', name));
+}
+
+/** A second name for a package file, outside the outbox: what the outbox writes over the file's blocks stays visible through it after the unlink. */
+function linkOutside(file: string, dir: string): string {
+  const link = join(dir, `link-${basename(file)}`);
+  linkSync(file, link);
+  return link;
+}
+
+const allZeros = (bytes: Buffer) => bytes.length > 0 && bytes.every((byte) => byte === 0);
 
 describe('outbox', () => {
   it('keeps accepted packages across a reopen, oldest first, byte-identical', () => {
@@ -65,19 +79,62 @@ describe('outbox', () => {
     const marker = Buffer.from('PLAINTEXT-MARKER-'.repeat(64));
     outbox.accept('pkg-a', marker);
     assert.equal(diskBytes(dir).includes(Buffer.from('PLAINTEXT-MARKER-PLAINTEXT')), false, 'plaintext on disk');
-    const stored = Buffer.from(
-      (outbox as unknown as { db(): { prepare(sql: string): { get(id: string): { data: Uint8Array } } } })
-        .db()
-        .prepare('SELECT data FROM package_data WHERE package_id = ?')
-        .get('pkg-a').data,
+    const key = Buffer.from(
+      (outbox as unknown as { db(): { prepare(sql: string): { get(id: string): { key: Uint8Array } } } }).db().prepare('SELECT key FROM package_keys WHERE package_id = ?').get('pkg-a').key,
     );
-    assert.ok(diskBytes(dir).includes(stored.subarray(100, 164)), 'the ciphertext should be on disk before the erase');
+    assert.ok(diskBytes(dir).includes(key), 'the at-rest key should be on disk before the erase');
+    const [file] = packageFiles(dir);
+    const stored = readFileSync(file!);
+    assert.equal(stored.length, marker.length + 12 + 16, 'one file: IV, ciphertext, tag');
+    const link = linkOutside(file!, mkdtempSync(join(tmpdir(), 'outbox-link-')));
+    dirs.push(dirname(link));
     assert.equal(outbox.erase('pkg-a'), true);
     assert.equal(outbox.erase('pkg-a'), false, 'a repeated acknowledgement erases nothing');
+    assert.deepEqual(packageFiles(dir), [], 'the package file is removed');
+    assert.ok(allZeros(readFileSync(link)), 'the package file was removed without its bytes being overwritten');
     assert.equal(diskBytes(dir).includes(stored.subarray(100, 164)), false, 'ciphertext left on disk after erase');
+    assert.equal(diskBytes(dir).includes(key), false, 'at-rest key left on disk after erase');
     assert.throws(() => outbox.read('pkg-a'), isCode('ENOENT'));
     assert.equal(outbox.stats().depth, 0);
     outbox.close();
+  });
+
+  it('fails the read of a package whose file was changed or lost with ECORRUPT, naming the package', () => {
+    const { outbox, dir } = freshOutbox();
+    outbox.accept('tampered', randomBytes(5000));
+    outbox.accept('lost', randomBytes(5000));
+    assert.equal(packageFiles(dir).length, 2);
+    // Which file is which: the outbox names files by random ids, so ask the database.
+    const fileOf = (id: string) =>
+      (outbox as unknown as { db(): { prepare(sql: string): { get(id: string): { file: string } } } }).db().prepare('SELECT file FROM package_data WHERE package_id = ?').get(id).file;
+    const tamperedPath = join(dir, 'data', fileOf('tampered'));
+    const bytes = readFileSync(tamperedPath);
+    bytes[100] = bytes[100]! ^ 0x01;
+    writeFileSync(tamperedPath, bytes);
+    rmSync(join(dir, 'data', fileOf('lost')));
+    assert.throws(() => outbox.read('tampered'), (error) => isCode('ECORRUPT')(error) && /tampered does not authenticate/.test((error as Error).message));
+    assert.throws(() => outbox.read('lost'), (error) => isCode('ECORRUPT')(error) && /lost: its data file is gone/.test((error as Error).message));
+    assert.equal(outbox.stats().depth, 2, 'a corrupt package is reported, not dropped');
+    outbox.close();
+  });
+
+  it('wipes at open a package file no row names (a crash before its row committed, or during an erase)', () => {
+    const { outbox, clock, dir } = freshOutbox();
+    outbox.accept('kept', randomBytes(3000));
+    outbox.close();
+    const links = mkdtempSync(join(tmpdir(), 'outbox-link-'));
+    dirs.push(links);
+    const orphan = join(dir, 'data', '00000000-0000-4000-8000-000000000000.pkg');
+    writeFileSync(orphan, randomBytes(4096));
+    const orphanLink = linkOutside(orphan, links);
+    writeFileSync(join(dir, 'data', 'not-a-package.txt'), 'left alone');
+    const reopened = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
+    assert.deepEqual(reopened.open(), {});
+    assert.equal(existsSync(orphan), false, 'the orphan package file is still there');
+    assert.ok(allZeros(readFileSync(orphanLink)), 'the orphan was removed without being overwritten');
+    assert.ok(existsSync(join(dir, 'data', 'not-a-package.txt')), 'a file that is not a package file was touched');
+    assert.equal(reopened.read('kept').byteLength, 3000);
+    reopened.close();
   });
 
   it('refuses a package over the quota, and a duplicate id, keeping what it has', () => {
@@ -107,6 +164,7 @@ describe('outbox', () => {
     assert.ok(opened.quarantined, 'nothing quarantined');
     assert.match(opened.reason ?? '', /ECORRUPT|EIO/);
     assert.ok(readdirSync(opened.quarantined!).includes('outbox.db'));
+    assert.ok(readdirSync(opened.quarantined!).includes('data'), 'the package files go with their database');
     outbox.accept('after', randomBytes(100));
     assert.equal(outbox.read('after').byteLength, 100);
     outbox.close();
@@ -187,6 +245,7 @@ describe('outbox erase interrupted by a crash', () => {
     assert.equal(reopened.has('half-erased'), false);
     assert.equal(reopened.stats().depth, 1);
     assert.equal(reopened.read('kept').byteLength, 1000);
+    assert.equal(packageFiles(dir).length, 1, "the half-erased package's file is wiped with its rows");
     reopened.close();
   });
 });

@@ -1,0 +1,142 @@
+/**
+ * The outbox's package bytes, one file per package in `<outbox>/data/`, named by a random id
+ * the package's row holds (never by the package id: that comes from outside).
+ *
+ * Why files and not BLOBs (docs/outbox.md): a BLOB is written twice (WAL, then checkpoint) and
+ * its secure_delete erase twice again, page by page; a file is written once and wiped by one
+ * overwrite with zeros in place. The price is a second place to keep consistent, which the
+ * order of steps pays: a file is durable (file and folder fsynced) before the row naming it
+ * commits, and a file whose row is gone — a crash between the two, or an erase cut short — is
+ * wiped by `sweep` at the next open.
+ */
+import { randomUUID } from 'node:crypto';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fromFsError, OutboxError } from './outbox-errors.ts';
+
+const SUFFIX = '.pkg';
+/** Zeros written over a file being wiped, a slice at a time (shared: never written to). */
+const ZEROS = Buffer.alloc(1024 * 1024);
+
+export class PackageFiles {
+  readonly dir: string;
+
+  constructor(outboxDir: string) {
+    this.dir = join(outboxDir, 'data');
+  }
+
+  /** Creates the folder if missing (mode 0700: only boothd's user may list the packages). */
+  ensure(): void {
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw fromFsError(error, 'creating the package folder');
+    }
+  }
+
+  /** A name for a new package's file. */
+  newName(): string {
+    return `${randomUUID()}${SUFFIX}`;
+  }
+
+  /**
+   * Writes `data` as `name` and makes it durable: the file fsynced, then the folder, so neither
+   * bytes nor name can be lost to a power cut once the row naming them commits. A failure
+   * removes what was written and throws an OutboxError saying `doing`.
+   */
+  writeDurable(name: string, data: Uint8Array, doing: string): void {
+    const path = join(this.dir, name);
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'wx', 0o600);
+      for (let offset = 0; offset < data.byteLength; ) offset += writeSync(fd, data, offset, data.byteLength - offset);
+      fsyncSync(fd);
+      closeSync(fd);
+      fd = undefined;
+      this.syncFolder();
+    } catch (error) {
+      if (fd !== undefined) closeSync(fd);
+      this.removeQuietly(path);
+      throw fromFsError(error, doing);
+    }
+  }
+
+  /** A package's bytes; ENOENT when its file is missing. */
+  read(name: string, doing: string): Buffer {
+    try {
+      return readFileSync(join(this.dir, name));
+    } catch (error) {
+      throw fromFsError(error, doing);
+    }
+  }
+
+  /**
+   * Overwrites the file with zeros in place, waits for the zeros to reach the disk, then removes
+   * it: unlinking alone would free the blocks with the bytes still on them, and unlinking before
+   * the data sync would let the file system drop the zeros unwritten. A missing file is no error
+   * (an erase repeated after a crash).
+   */
+  wipe(name: string): void {
+    const path = join(this.dir, name);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r+');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw fromFsError(error, `wiping ${name}`);
+    }
+    try {
+      const size = fstatSync(fd).size;
+      for (let offset = 0; offset < size; ) offset += writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, size - offset), offset);
+      fdatasyncSync(fd);
+    } catch (error) {
+      throw fromFsError(error, `wiping ${name}`);
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      unlinkSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromFsError(error, `removing the wiped ${name}`);
+    }
+  }
+
+  /**
+   * Wipes every package file no row names (`referenced`): left by a crash after the file was
+   * written but before its row committed (never accepted), or after an erase removed the rows
+   * but not yet the file. Returns how many were wiped; one that cannot be wiped (a read-only
+   * disk) is left for the next open rather than failing this one.
+   */
+  sweep(referenced: ReadonlySet<string>): { wiped: number; left: number } {
+    let wiped = 0;
+    let left = 0;
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith(SUFFIX) || referenced.has(name)) continue;
+      try {
+        this.wipe(name);
+        wiped += 1;
+      } catch (error) {
+        if (!(error instanceof OutboxError)) throw error;
+        left += 1;
+      }
+    }
+    return { wiped, left };
+  }
+
+  private syncFolder(): void {
+    const fd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private removeQuietly(path: string): void {
+    try {
+      unlinkSync(path);
+    } catch {
+      // never created, or the disk refuses even this: the next open's sweep wipes it
+    }
+  }
+}
