@@ -96,11 +96,19 @@ if (!only || only === 'captures') {
     const cpu = (figures: { bench: number; broker: number; peer: number }) => `${figures.bench} / ${figures.broker} / ${figures.peer}`;
     results.captures = { storage, upload };
     table([
-      ...storage.map((figures): [string, string, string, string] => [
-        `durable accepts/s, ${figures.packageBytes / 1000} kB packages (BLOB)`,
-        String(figures.blobPerSecond),
-        `4 KiB fsyncs/s: ${figures.fsyncPerSecond}; file variant: ${figures.filePerSecond}/s`,
-        ratio(figures.blobPerSecond, figures.fsyncPerSecond),
+      ...storage.flatMap((figures): Array<[string, string, string, string]> => [
+        [
+          `durable accepts/s, ${figures.packageBytes / 1000} kB packages (files)`,
+          String(figures.files.acceptsPerSecond),
+          `4 KiB fsyncs/s: ${figures.fsyncPerSecond}; previous version (BLOB): ${figures.blob.acceptsPerSecond}/s`,
+          ratio(figures.files.acceptsPerSecond, figures.blob.acceptsPerSecond),
+        ],
+        [
+          `erase, ${figures.packageBytes / 1000} kB packages: CPU ms per MiB; wall ms per package`,
+          `${figures.files.eraseCpuMsPerMiB}; ${figures.files.eraseWallMsPerPackage}`,
+          `previous version (BLOB, secure_delete): ${figures.blob.eraseCpuMsPerMiB}; ${figures.blob.eraseWallMsPerPackage}`,
+          ratio(figures.files.eraseCpuMsPerMiB, figures.blob.eraseCpuMsPerMiB),
+        ],
       ]),
       [`upload MiB/s, ${upload.packages} × ${upload.packageMiB} MiB through outbox → central ack`, String(upload.uploadMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond}`, ratio(upload.uploadMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
       ['upload MiB/s, booth side (peer acks on the last chunk)', String(upload.boothSideMiBPerSecond), `raw mqtt.js QoS 1 128 KiB: ${upload.rawMqttJsMiBPerSecond} (runs ${upload.rawMqttJsRuns.join(', ')})`, ratio(upload.boothSideMiBPerSecond, upload.rawMqttJsMiBPerSecond)],
