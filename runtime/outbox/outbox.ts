@@ -402,11 +402,10 @@ function connect(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   try {
     // Two connections (boothd's and the upload worker's) write: a busy one waits, it does not fail.
-    // 64 KiB pages (taken only when the file is created): a package is megabytes, and fewer,
-    // larger overflow pages halve both the accept and the secure_delete erase (bench/RESULTS.md).
+    // SQLite's default 4 KiB pages: the rows are small now that the bytes are files, and every
+    // commit writes whole pages to the WAL (an outbox made with 64 KiB pages for BLOBs keeps them).
     db.exec(`
       PRAGMA busy_timeout = 5000;
-      PRAGMA page_size = 65536;
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
       PRAGMA secure_delete = ON;
