@@ -146,7 +146,7 @@ export class Outbox {
     const quota = this.quotaAdmission(expectedBytes);
     if (!quota.ok) return quota;
     const free = freeBytes(this.#dir);
-    // Twice the package: SQLite's journal and the sealed copy need room while it is written.
+    // Twice the package: its file, and the sealed copy and database rows on the way, need room while it is written.
     if (free !== undefined && free < expectedBytes * 2) {
       return { ok: false, reason: `disk full: ${Math.floor(free / 1024 ** 2)} MiB free where the outbox lives, a session needs ${Math.ceil((expectedBytes * 2) / 1024 ** 2)} MiB` };
     }
