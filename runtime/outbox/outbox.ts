@@ -292,7 +292,14 @@ export class Outbox {
       return { removed: Number(removedRow) + Number(removedKey) > 0, file: row?.file ?? undefined };
     });
     // After the rows: a wipe that fails leaves a file no row names, which the next open wipes.
-    if (file !== undefined) this.#files.wipe(file);
+    if (file !== undefined) {
+      try {
+        this.#files.wipe(file);
+      } catch (error) {
+        const cause = error as OutboxError;
+        throw new OutboxError(cause.code, `package ${packageId} is erased (key and rows gone) but its file is not yet wiped, left to the next start: ${cause.message}`, { cause });
+      }
+    }
     return removed;
   }
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -116,6 +116,31 @@ describe('outbox', () => {
     assert.throws(() => outbox.read('lost'), (error) => isCode('ECORRUPT')(error) && /lost: its data file is gone/.test((error as Error).message));
     assert.equal(outbox.stats().depth, 2, 'a corrupt package is reported, not dropped');
     outbox.close();
+  });
+
+  it('reports an erase whose file cannot be wiped, with the package gone, and wipes the file at the next open', () => {
+    const { outbox, clock, dir } = freshOutbox();
+    outbox.accept('stuck', randomBytes(3000));
+    const [file] = packageFiles(dir);
+    const links = mkdtempSync(join(tmpdir(), 'outbox-link-'));
+    dirs.push(links);
+    const link = linkOutside(file!, links);
+    // A folder where the file was: opening it for writing fails, as a disk refusing the wipe would.
+    rmSync(file!);
+    mkdirSync(file!);
+    assert.throws(
+      () => outbox.erase('stuck'),
+      (error) => isCode('EIO')(error) && /package stuck is erased \(key and rows gone\) but its file is not yet wiped, left to the next start/.test((error as Error).message),
+    );
+    assert.equal(outbox.has('stuck'), false, 'the package is erased even though its file is not');
+    outbox.close();
+    rmSync(file!, { recursive: true });
+    linkSync(link, file!);
+    const reopened = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
+    assert.deepEqual(reopened.open(), {});
+    assert.deepEqual(packageFiles(dir), []);
+    assert.ok(allZeros(readFileSync(link)), 'the file was removed at open without being overwritten');
+    reopened.close();
   });
 
   it('wipes at open a package file no row names (a crash before its row committed, or during an erase)', () => {
