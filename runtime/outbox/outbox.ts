@@ -217,7 +217,9 @@ export class Outbox {
     try {
       data = row.file === null ? Buffer.from(row.data.buffer, row.data.byteOffset, row.data.byteLength) : this.#files.read(row.file, `reading package ${packageId}`);
     } catch (error) {
-      throw this.readFailure(packageId, new OutboxError('ECORRUPT', `package ${packageId}: its data file is gone`, { cause: error }));
+      // A missing file is damage (rows and file go together); a disk that fails the read is EIO as it is.
+      const cause = error as OutboxError;
+      throw this.readFailure(packageId, cause.code === 'ENOENT' ? new OutboxError('ECORRUPT', `package ${packageId}: its data file is gone`, { cause }) : cause);
     }
     const decipher = createDecipheriv('aes-256-gcm', row.key, data.subarray(0, IV_BYTES));
     decipher.setAAD(atRestAad(packageId, row.digests ?? undefined));
@@ -241,10 +243,10 @@ export class Outbox {
   /**
    * A read that failed because another connection erased the package meanwhile (its file
    * removed or half wiped after the row was read) is ENOENT, like reading it a moment later;
-   * only a package still stored is corrupt.
+   * only for a package still stored is the failure itself reported.
    */
-  private readFailure(packageId: string, corrupt: OutboxError): OutboxError {
-    return this.has(packageId) ? corrupt : new OutboxError('ENOENT', `no package ${packageId} (erased while it was read)`, { cause: corrupt });
+  private readFailure(packageId: string, failure: OutboxError): OutboxError {
+    return this.has(packageId) ? failure : new OutboxError('ENOENT', `no package ${packageId} (erased while it was read)`, { cause: failure });
   }
 
   /** Oldest first: the upload order. */
