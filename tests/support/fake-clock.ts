@@ -57,33 +57,39 @@ export class FakeClock implements Clock {
 
   /**
    * Pumps time in `stepMs` steps until `promise` settles; fails after `limitMs` of fake time and
-   * then `realGraceMs` of real time. The grace is for work that fake time cannot hurry — a worker
-   * thread starting or exiting on a loaded machine — which the fake steps alone can outrun: after
-   * the fake limit, each step also waits 5 ms of real time.
+   * then `realGraceMs` of real time (see advanceUntil).
    */
   async drive<T>(promise: Promise<T>, limitMs = 60_000, stepMs = 5, realGraceMs = 30_000): Promise<T> {
     let settled = false;
     const tracked = promise.finally(() => void (settled = true));
     tracked.catch(() => undefined);
-    try {
-      await this.advanceUntil(() => settled, limitMs, stepMs);
-    } catch (error) {
-      const graceEnds = performance.now() + realGraceMs;
-      while (!settled && performance.now() < graceEnds) {
-        await new Promise<void>((resolve) => setTimeout(resolve, 5));
-        await this.advance(stepMs);
-      }
-      if (!settled) throw new Error(`${(error as Error).message}, nor within ${realGraceMs} ms of real time after it`, { cause: error });
-    }
+    await this.advanceUntil(() => settled, limitMs, stepMs, realGraceMs);
     return tracked;
   }
 
-  /** Advances in steps until `condition` holds, failing after `limitMs` of fake time. */
-  async advanceUntil(condition: () => boolean, limitMs: number, stepMs = 10): Promise<void> {
+  /**
+   * Advances in steps until `condition` holds, failing after `limitMs` of fake time — or, with
+   * `realGraceMs`, after that much real time more. The grace is for work fake time cannot hurry
+   * (a worker thread starting or exiting on a loaded machine), which fake steps alone outrun:
+   * after the fake limit each step also waits 5 ms of real time.
+   */
+  async advanceUntil(condition: () => boolean, limitMs: number, stepMs = 10, realGraceMs = 0): Promise<void> {
     for (let elapsed = 0; !condition(); elapsed += stepMs) {
-      if (elapsed >= limitMs) throw new Error(`condition not met within ${limitMs} ms of fake time`);
+      if (elapsed >= limitMs) {
+        if (realGraceMs > 0 && (await this.stepInRealTime(condition, stepMs, realGraceMs))) return;
+        throw new Error(`condition not met within ${limitMs} ms of fake time${realGraceMs > 0 ? `, nor within ${realGraceMs} ms of real time after it` : ''}`);
+      }
       await this.advance(stepMs);
     }
+  }
+
+  private async stepInRealTime(condition: () => boolean, stepMs: number, realGraceMs: number): Promise<boolean> {
+    const graceEnds = performance.now() + realGraceMs;
+    while (!condition() && performance.now() < graceEnds) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 5));
+      await this.advance(stepMs);
+    }
+    return condition();
   }
 }
 
