@@ -8,6 +8,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
 import { afterEach, describe, it } from 'node:test';
 import { Outbox } from '../../runtime/outbox/outbox.ts';
 import { OutboxError } from '../../runtime/outbox/outbox-errors.ts';
@@ -56,6 +57,11 @@ function linkOutside(file: string, dir: string): string {
   return link;
 }
 
+/** The outbox's own connection, to look at or change rows behind its back. */
+function databaseOf(outbox: Outbox): DatabaseSync {
+  return (outbox as unknown as { db(): DatabaseSync }).db();
+}
+
 const allZeros = (bytes: Buffer) => bytes.length > 0 && bytes.every((byte) => byte === 0);
 
 describe('outbox', () => {
@@ -79,9 +85,7 @@ describe('outbox', () => {
     const marker = Buffer.from('PLAINTEXT-MARKER-'.repeat(64));
     outbox.accept('pkg-a', marker);
     assert.equal(diskBytes(dir).includes(Buffer.from('PLAINTEXT-MARKER-PLAINTEXT')), false, 'plaintext on disk');
-    const key = Buffer.from(
-      (outbox as unknown as { db(): { prepare(sql: string): { get(id: string): { key: Uint8Array } } } }).db().prepare('SELECT key FROM package_keys WHERE package_id = ?').get('pkg-a').key,
-    );
+    const key = Buffer.from((databaseOf(outbox).prepare('SELECT key FROM package_keys WHERE package_id = ?').get('pkg-a') as { key: Uint8Array }).key);
     assert.ok(diskBytes(dir).includes(key), 'the at-rest key should be on disk before the erase');
     const [file] = packageFiles(dir);
     const stored = readFileSync(file!);
@@ -105,8 +109,7 @@ describe('outbox', () => {
     outbox.accept('lost', randomBytes(5000));
     assert.equal(packageFiles(dir).length, 2);
     // Which file is which: the outbox names files by random ids, so ask the database.
-    const fileOf = (id: string) =>
-      (outbox as unknown as { db(): { prepare(sql: string): { get(id: string): { file: string } } } }).db().prepare('SELECT file FROM package_data WHERE package_id = ?').get(id).file;
+    const fileOf = (id: string) => (databaseOf(outbox).prepare('SELECT file FROM package_data WHERE package_id = ?').get(id) as { file: string }).file;
     const tamperedPath = join(dir, 'data', fileOf('tampered'));
     const bytes = readFileSync(tamperedPath);
     bytes[100] = bytes[100]! ^ 0x01;
@@ -262,7 +265,7 @@ describe('outbox erase interrupted by a crash', () => {
     outbox.accept('half-erased', randomBytes(1000));
     outbox.accept('kept', randomBytes(1000));
     // What a SIGKILL between the erase's two commits leaves: the key gone, the rest still there.
-    (outbox as unknown as { db(): { exec(sql: string): void } }).db().exec("DELETE FROM package_keys WHERE package_id = 'half-erased'");
+    databaseOf(outbox).exec("DELETE FROM package_keys WHERE package_id = 'half-erased'");
     outbox.close();
     const reopened = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
     assert.deepEqual(reopened.open(), {});
