@@ -121,23 +121,18 @@ export class PackageFiles {
   /**
    * Wipes every package file no row names (`referenced`): left by a crash after the file was
    * written but before its row committed (never accepted), or after an erase removed the rows
-   * but not yet the file. Returns how many were wiped; one that cannot be wiped (a read-only
-   * disk) is left for the next open rather than failing this one.
+   * but not yet the file. One that cannot be wiped (a read-only disk) is left for the next open
+   * rather than failing this one.
    */
-  sweep(referenced: ReadonlySet<string>): { wiped: number; left: number } {
-    let wiped = 0;
-    let left = 0;
+  sweep(referenced: ReadonlySet<string>): void {
     for (const name of readdirSync(this.dir)) {
       if (!name.endsWith(SUFFIX) || referenced.has(name)) continue;
       try {
         this.wipe(name);
-        wiped += 1;
       } catch (error) {
         if (!(error instanceof OutboxError)) throw error;
-        left += 1;
       }
     }
-    return { wiped, left };
   }
 
   private syncFolder(): void {
