@@ -11,7 +11,6 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -27,6 +26,7 @@ import { Outbox } from '../runtime/outbox/outbox.ts';
 import { WorkerUploadSource } from '../runtime/outbox/worker-upload-source.ts';
 import { ThreadedUploader, UPLOAD_THREAD_NICENESS } from '../runtime/captures/threaded-uploader.ts';
 import { syntheticPackage } from '../simulator/captures/synthetic-package.ts';
+import { EventLoopLag } from '../runtime/telemetry/event-loop-lag.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const MiB = 1024 * 1024;
@@ -170,9 +170,9 @@ async function rawMqttJs(
   const client = await mqtt.connectAsync(url, { protocolVersion: 5 });
   if (noCopy && !storePublishesWithoutCopy(client)) throw new Error('mqtt.js internals changed: cannot store publishes without a copy');
   const inFlight = new Set<Promise<unknown>>();
-  const lag = monitorEventLoopDelay({ resolution: 5 });
+  const lag = new EventLoopLag(5);
   const cpu = cpuMeter(brokerPid, subscriber.pid);
-  lag.enable();
+  lag.start();
   const started = performance.now();
   for (let sent = 0; sent < messages; sent += 1) {
     while (inFlight.size * chunk.length >= inFlightBytes) await Promise.race(inFlight);
@@ -185,11 +185,11 @@ async function rawMqttJs(
   });
   await Promise.race([subscriber.done, stuck]).finally(() => clearTimeout(timer));
   const seconds = (performance.now() - started) / 1000;
-  lag.disable();
+  lag.stop();
   const used = cpu(messages * chunk.length);
   await client.endAsync();
   await subscriber.stop();
-  return { mibPerSecond: Math.round(((messages * chunk.length) / MiB / seconds) * 10) / 10, lagP99Ms: Math.round((lag.percentile(99) / 1e6) * 100) / 100, cpu: used };
+  return { mibPerSecond: Math.round(((messages * chunk.length) / MiB / seconds) * 10) / 10, lagP99Ms: Math.round(lag.percentileMs(99) * 100) / 100, cpu: used };
 }
 
 /** `brokerPid` (optional) adds the broker's CPU time per MiB to the figures. */
@@ -270,7 +270,7 @@ async function drain(
   for (let i = 0; i < packages; i += 1) pipeline.submit(syntheticPackage({ boothId: 'bench-booth', now: Date.now(), captures: 4, captureBytes: Math.floor(packageBytes / 4) }));
   const bytes = outbox.stats().bytes;
   const central = await startCentral();
-  const lag = monitorEventLoopDelay({ resolution: 5 });
+  const lag = new EventLoopLag(5);
   const startRss = process.memoryUsage.rss();
   let peakRss = startRss;
   const rssProbe = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
@@ -291,12 +291,12 @@ async function drain(
   let left = outbox.stats().depth;
   const drained = new Promise<void>((resolve) => uploader.on('accepted', () => --left === 0 && resolve()));
   const cpu = cpuMeter(brokerPid, central.pid);
-  lag.enable();
+  lag.start();
   const started = performance.now();
   uploader.start(url);
   await drained;
   const seconds = (performance.now() - started) / 1000;
-  lag.disable();
+  lag.stop();
   const used = cpu(bytes);
   clearInterval(rssProbe);
   await uploader.stop();
@@ -308,8 +308,8 @@ async function drain(
     bytes,
     cpu: used,
     mibPerSecond: Math.round((bytes / MiB / seconds) * 10) / 10,
-    lagP99Ms: Math.round((lag.percentile(99) / 1e6) * 100) / 100,
-    lagMaxMs: Math.round((lag.max / 1e6) * 100) / 100,
+    lagP99Ms: Math.round(lag.percentileMs(99) * 100) / 100,
+    lagMaxMs: Math.round(lag.maxMs() * 100) / 100,
     peakRssMiB: Math.round(peakRss / MiB),
     startRssMiB: Math.round(startRss / MiB),
   };

@@ -8,7 +8,6 @@
  * Sparkplug session (no STATE wait, no command subscriptions, no store), no captures: what is
  * left is raw MQTT carrying the same telemetry.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodePayload } from '../protocols/sparkplug/payload.ts';
 import { edgeTopic } from '../protocols/sparkplug/topics.ts';
@@ -16,6 +15,7 @@ import { ackTopic, resumeTopic } from '../protocols/capture/transfer-codec.ts';
 import { BoothMetrics } from '../runtime/rig/fleet/booth-metrics.ts';
 import { toParent, type BoothHostConfig, type ToBoothHost } from '../runtime/rig/fleet/ipc.ts';
 import { seededRandom } from '../runtime/rig/fleet/seeded-random.ts';
+import { EventLoopLag } from '../runtime/telemetry/event-loop-lag.ts';
 
 interface RawBooth {
   sparkplug: MqttClient;
@@ -29,7 +29,7 @@ interface RawBooth {
 const booths: RawBooth[] = [];
 let statsTimer: NodeJS.Timeout | undefined;
 let late: number[] = [];
-const lag = monitorEventLoopDelay({ resolution: 10 });
+const lag = new EventLoopLag(10);
 
 function start(config: BoothHostConfig): void {
   const startedAt = performance.now();
@@ -41,10 +41,10 @@ function start(config: BoothHostConfig): void {
     else toParent({ type: 'started', booths: next, atMs: Date.now() });
   };
   step();
-  lag.enable();
+  lag.start();
   statsTimer = setInterval(() => {
-    const loopP99Ms = Math.round(lag.percentile(99) / 1e4) / 100;
-    const loopMaxMs = Math.round(lag.max / 1e4) / 100;
+    const loopP99Ms = Math.round(lag.percentileMs(99) * 100) / 100;
+    const loopMaxMs = Math.round(lag.maxMs() * 100) / 100;
     lag.reset();
     toParent({
       type: 'stats', at: Date.now(), started: booths.length, states: { online: booths.filter((b) => b.sparkplug.connected).length },

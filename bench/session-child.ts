@@ -8,12 +8,13 @@
  *    `sampleEvery` sessions.
  * Progress goes to stderr; the result is the last line on stdout, as JSON.
  */
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type { EventEmitter } from 'node:events';
 import { loadavg } from 'node:os';
 import { startSessionBenchBooth, type SessionBenchBooth } from './session-booth.ts';
 import { spread, type MemorySample, type SessionBenchOptions, type SessionBenchResult, type Spread } from './session-overhead.ts';
 import { directSession, orchestratedSession, type DirectRun, type OrchestratedRun } from './session-runs.ts';
+import { EventLoopLag } from '../runtime/telemetry/event-loop-lag.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as SessionBenchOptions;
 const warnings: string[] = [];
@@ -113,12 +114,12 @@ async function soakRun(bench: SessionBenchBooth): Promise<SessionBenchResult['so
   // Per-session figures go into arrays allocated once: the run's own bookkeeping must not grow the heap it watches.
   const series = new Series(options.soak);
   const linesBefore = bench.logLines();
-  const lag = monitorEventLoopDelay({ resolution: 10 });
+  const lag = new EventLoopLag(10);
   let peakRss = 0;
   samples.push(memorySample(bench, 0));
   progress(`memory run: ${options.soak} sessions back to back, a sample every ${options.sampleEvery}`);
   const started = performance.now();
-  lag.enable();
+  lag.start();
   for (let session = 1; session <= options.soak; session += 1) {
     const before = process.threadCpuUsage();
     const run = await orchestratedSession(bench);
@@ -126,15 +127,15 @@ async function soakRun(bench: SessionBenchBooth): Promise<SessionBenchResult['so
     series.set('cpu', session - 1, cpuMsSince(before));
     for (const [step, ms] of Object.entries({ ...run.summary.stepDurationsMs, ...run.aroundMs })) series.set(`step:${step}`, session - 1, ms);
     if (session % options.sampleEvery === 0 || session === options.soak) {
-      lag.disable(); // a forced full GC is ours, not the booth's
+      lag.stop(); // a forced full GC is ours, not the booth's
       const sample = memorySample(bench, session);
       samples.push(sample);
       peakRss = Math.max(peakRss, sample.rssBeforeGcMiB);
       progress(`${session}/${options.soak}: RSS ${sample.rssMiB} MiB, heap ${sample.heapUsedMiB} MiB, median ${spread(series.values('wall', session)).medianMs} ms/session`);
-      lag.enable();
+      lag.start();
     }
   }
-  lag.disable();
+  lag.stop();
   const seconds = (performance.now() - started) / 1000;
   // Growth is judged after a warm-up: the first 100 sessions (a quarter of a short run).
   const settled = samples.filter((sample) => sample.session >= Math.min(100, options.soak / 4));
@@ -144,8 +145,8 @@ async function soakRun(bench: SessionBenchBooth): Promise<SessionBenchResult['so
     wall: spread(series.values('wall', options.soak)),
     cpu: spread(series.values('cpu', options.soak)),
     stepsMs: Object.fromEntries(series.keys('step:').map((key) => [key.slice('step:'.length), spread(series.values(key, options.soak))])),
-    eventLoopDelayP99Ms: Math.round(lag.percentile(99) / 1e5) / 10,
-    eventLoopDelayMaxMs: Math.round(lag.max / 1e5) / 10,
+    eventLoopDelayP99Ms: Math.round(lag.percentileMs(99) * 10) / 10,
+    eventLoopDelayMaxMs: Math.round(lag.maxMs() * 10) / 10,
     samples,
     rssSlopeMiBPer100: round2(slope(settled.map((sample) => [sample.session, sample.rssMiB])) * 100),
     heapSlopeMiBPer100: round2(slope(settled.map((sample) => [sample.session, sample.heapUsedMiB])) * 100),

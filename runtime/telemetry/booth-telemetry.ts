@@ -6,7 +6,6 @@
  */
 import type { EventEmitter } from 'node:events';
 import { statfsSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AnyDevice, Clock, DeviceError, TimerHandle } from '../../hal/index.ts';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import type { EdgeModel } from '../../protocols/sparkplug/metric-model.ts';
@@ -15,6 +14,7 @@ import type { AuditSummary } from '../audit/audit-log.ts';
 import type { DeviceManager } from '../devices/device-manager.ts';
 import type { DoorGuard } from '../safety/door-guard.ts';
 import { classMetrics, COMMON_DEVICE_METRICS, SENSOR_METRIC } from './device-metrics.ts';
+import { EventLoopLag } from './event-loop-lag.ts';
 import { NODE_METRICS, OUTBOX_METRICS } from './node-metrics.ts';
 
 export interface NodeCounters {
@@ -56,7 +56,7 @@ const AUDIT_METRICS: ReadonlyArray<[string, number, MetricValue | null]> = [
 export class BoothTelemetry {
   readonly #options: BoothTelemetryOptions;
   readonly #startedAt: number;
-  readonly #lag: ReturnType<typeof monitorEventLoopDelay>;
+  readonly #lag = new EventLoopLag(10);
   readonly #errors = new Map<string, number>();
   #sampler: TimerHandle | undefined;
 
@@ -64,7 +64,6 @@ export class BoothTelemetry {
     this.#options = options;
     const { model, clock, devices } = options;
     this.#startedAt = clock.now();
-    this.#lag = monitorEventLoopDelay({ resolution: 10 });
     const now = clock.now();
     for (const [name, datatype, initial] of NODE_METRICS) model.node.define(name, datatype, initial, now);
     if (options.outbox) for (const [name, datatype, initial] of OUTBOX_METRICS) model.node.define(name, datatype, initial, now);
@@ -81,14 +80,14 @@ export class BoothTelemetry {
   }
 
   start(): void {
-    this.#lag.enable();
+    this.#lag.start();
     this.sample();
   }
 
   stop(): void {
     this.#sampler?.cancel();
     this.#sampler = undefined;
-    this.#lag.disable();
+    this.#lag.stop();
   }
 
   /** Records the outcome of a remote command on the device it targeted, or on the node for NCMD. */
@@ -108,7 +107,7 @@ export class BoothTelemetry {
       }
     };
     node('Node/Uptime s', BigInt(Math.floor((now - this.#startedAt) / 1000)));
-    node('Node/Event Loop Lag p99 ms', Math.round(this.#lag.percentile(99) / 1e4) / 100);
+    node('Node/Event Loop Lag p99 ms', Math.round(this.#lag.percentileMs(99) * 100) / 100);
     this.#lag.reset();
     node('Node/RSS bytes', BigInt(process.memoryUsage.rss()));
     node('Node/Disk Free bytes', diskFree(stateDir));

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { EventLoopLag } from '../../runtime/telemetry/event-loop-lag.ts';
 import { afterEach, describe, it } from 'node:test';
 import { isDeviceError, type DeviceError, type PreviewFrame } from '../../hal/index.ts';
 import { bioSdkLeases } from '../../drivers/biosdk/library.ts';
@@ -330,18 +330,18 @@ describe('biosdk: the event loop during a blocking SDK call', () => {
     controls.setTiming(null, { placeMs: 500, previewFrames: 0 });
     const scanner = await open(newScanner());
 
-    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    const lag = new EventLoopLag(5);
     let ticks = 0;
     const ticker = setInterval(() => void (ticks += 1), 10);
-    histogram.enable();
+    lag.start();
     await new Promise((resolve) => setTimeout(resolve, 20)); // the histogram records from its second sample on
     const started = performance.now();
     await scanner.captureFlat(2, { timeoutMs: 5000 });
     const elapsed = performance.now() - started;
-    histogram.disable();
+    lag.stop();
     clearInterval(ticker);
     assert.ok(elapsed >= 500, `the capture took ${elapsed} ms`);
-    const worstMs = histogram.max / 1e6;
+    const worstMs = lag.maxMs();
     assert.ok(worstMs < 150, `event loop blocked for ${worstMs.toFixed(1)} ms during the capture`);
     assert.ok(ticks >= 10, `only ${ticks} 10 ms ticks during ${elapsed.toFixed(0)} ms`);
 
@@ -355,13 +355,13 @@ describe('biosdk: the event loop during a blocking SDK call', () => {
     controls.setTiming(CAMERA, { placeMs: 2000 }); // the camera settles for place/4 = 500 ms
     const handle = new Int32Array(1);
     assert.equal(openSync(CAMERA, handle), 0);
-    const blocked = monitorEventLoopDelay({ resolution: 5 });
-    blocked.enable();
+    const blocked = new EventLoopLag(5);
+    blocked.start();
     await new Promise((resolve) => setTimeout(resolve, 20)); // the histogram records from its second sample on
     assert.equal(captureSync(handle[0], 5000, Buffer.alloc(4 << 20), 4 << 20, Buffer.alloc(40)), 0);
     await new Promise((resolve) => setTimeout(resolve, 20)); // let the histogram see the late timer
-    blocked.disable();
+    blocked.stop();
     closeSync(handle[0]);
-    assert.ok(blocked.max / 1e6 >= 400, `a synchronous call blocked the loop only ${(blocked.max / 1e6).toFixed(1)} ms`);
+    assert.ok(blocked.maxMs() >= 400, `a synchronous call blocked the loop only ${blocked.maxMs().toFixed(1)} ms`);
   });
 });

@@ -6,8 +6,8 @@
  * booth (NDEATH, disconnect, files closed) and the process.
  */
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { systemClock } from '../../../hal/clock.ts';
+import { EventLoopLag } from '../../telemetry/event-loop-lag.ts';
 import { imagePool } from './fleet-package.ts';
 import { HostLogger } from './host-logger.ts';
 import { toParent, type BoothHostConfig, type ToBoothHost } from './ipc.ts';
@@ -21,7 +21,7 @@ class BoothHost {
   readonly #config: BoothHostConfig;
   readonly #booths: SimBooth[] = [];
   readonly #logger = new HostLogger(20, (line) => process.stderr.write(line));
-  readonly #lag = monitorEventLoopDelay({ resolution: 10 });
+  readonly #lag = new EventLoopLag(10);
   /** Packages accepted and not yet delivered, per booth index. */
   readonly #pending = new Map<string, number>();
   #lastLoopP99Ms = 0;
@@ -77,7 +77,7 @@ class BoothHost {
         }),
       );
     }
-    this.#lag.enable();
+    this.#lag.start();
     this.#statsTimer = setInterval(() => this.sendStats(), STATS_EVERY_MS);
     this.ramp();
   }
@@ -110,8 +110,8 @@ class BoothHost {
       const broker = booth.state === 'online' ? (booth.broker ?? 'none') : 'none';
       brokers[broker] = (brokers[broker] ?? 0) + 1;
     }
-    this.#lastLoopP99Ms = this.#lag.percentile(99) / 1e6;
-    const loopMaxMs = this.#lag.max / 1e6;
+    this.#lastLoopP99Ms = this.#lag.percentileMs(99);
+    const loopMaxMs = this.#lag.maxMs();
     this.#lag.reset();
     const depth = this.#pending.size;
     this.#maxDepth = Math.max(this.#maxDepth, depth);
@@ -146,7 +146,7 @@ class BoothHost {
     clearTimeout(this.#rampTimer);
     this.sendStats();
     clearInterval(this.#statsTimer);
-    this.#lag.disable();
+    this.#lag.stop();
     await Promise.all(this.#booths.map((booth) => booth.stop().catch(() => undefined)));
   }
 }
