@@ -73,6 +73,10 @@ export class CaptureService {
       this.#options.audit.record('outbox.quarantined', { to: opened.quarantined, reason: opened.reason });
       this.#options.logger.error({ to: opened.quarantined }, `corrupt outbox quarantined (${opened.reason}); continuing with a fresh one`);
     }
+    // Files of packages never accepted (or already erased): nothing to send, only bytes to wipe.
+    const { wiped = 0, left = [] } = opened.orphans ?? {};
+    if (wiped > 0) this.#options.logger.info({ wiped }, `outbox: wiped ${wiped} package file(s) no stored package named (left by a crash before accept or during an erase)`);
+    if (left.length > 0) this.#options.logger.warn({ left: left.length, first: left[0] }, `outbox: ${left.length} orphan package file(s) could not be wiped, left to the next start: ${left[0]}`);
     this.uploader.start(brokers); // after open: the thread attaches to the outbox it opened and checked
   }
 

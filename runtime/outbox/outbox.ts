@@ -22,7 +22,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../../hal/clock.ts';
 import { decodeTransferDigests, DEFAULT_MAX_CHUNK_BYTES, encodeTransferDigests, transferDigests, type TransferDigests } from '../../protocols/capture/transfer-codec.ts';
 import { fromSqliteError, OutboxError } from './outbox-errors.ts';
-import { PackageFiles } from './package-files.ts';
+import { PackageFiles, type SweepResult } from './package-files.ts';
 
 export interface OutboxLimits {
   /** Total stored bytes above which new packages (and sessions) are refused. */
@@ -61,6 +61,16 @@ export interface OpenResult {
   /** Where a corrupt outbox was moved, when one was found at start-up. */
   quarantined?: string;
   reason?: string;
+  /**
+   * Package files no row named (a crash between a file's write and its row's commit, or during
+   * an erase): wiped at open, or left for the next open with the reason. Present only when there were any.
+   */
+  orphans?: SweepResult;
+}
+
+/** The open's result with the sweep's report, when it found any orphan file. */
+function withOrphans(result: OpenResult, orphans: SweepResult): OpenResult {
+  return orphans.wiped > 0 || orphans.left.length > 0 ? { ...result, orphans } : result;
 }
 
 const IV_BYTES = 12;
@@ -108,15 +118,17 @@ export class Outbox {
     mkdirSync(this.#dir, { recursive: true, mode: 0o700 });
     this.#files.ensure();
     try {
-      this.#db = this.openChecked();
-      return {};
+      const { db, orphans } = this.openChecked();
+      this.#db = db;
+      return withOrphans({}, orphans);
     } catch (error) {
       if (!(error instanceof OutboxError) || error.code !== 'ECORRUPT') throw error;
       const reason = error.message;
       const quarantined = this.quarantine();
       this.#files.ensure();
-      this.#db = this.openChecked();
-      return { quarantined, reason };
+      const { db, orphans } = this.openChecked();
+      this.#db = db;
+      return withOrphans({ quarantined, reason }, orphans);
     }
   }
 
@@ -362,7 +374,7 @@ export class Outbox {
     return this.#db;
   }
 
-  private openChecked(): DatabaseSync {
+  private openChecked(): { db: DatabaseSync; orphans: SweepResult } {
     let db: DatabaseSync | undefined;
     try {
       db = connect(this.path);
@@ -383,8 +395,7 @@ export class Outbox {
       addMissingColumns(db);
       finishInterruptedErases(db);
       const referenced = db.prepare('SELECT file FROM package_data WHERE file IS NOT NULL').all() as Array<{ file: string }>;
-      this.#files.sweep(new Set(referenced.map((row) => row.file)));
-      return db;
+      return { db, orphans: this.#files.sweep(new Set(referenced.map((row) => row.file))) };
     } catch (error) {
       if (db?.isOpen) db.close();
       throw error instanceof OutboxError ? error : fromSqliteError(error, 'opening the outbox');

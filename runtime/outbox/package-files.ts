@@ -15,6 +15,13 @@ import { join } from 'node:path';
 import { fromFsError, OutboxError } from './outbox-errors.ts';
 
 const SUFFIX = '.pkg';
+
+/** What the start-up sweep did with files no row names: how many it wiped, why it left the others. */
+export interface SweepResult {
+  wiped: number;
+  /** One reason per file left for the next open (the error names the file). */
+  left: string[];
+}
 /** Zeros written over a file being wiped, a slice at a time (shared: never written to). */
 const ZEROS = Buffer.alloc(1024 * 1024);
 
@@ -122,17 +129,21 @@ export class PackageFiles {
    * Wipes every package file no row names (`referenced`): left by a crash after the file was
    * written but before its row committed (never accepted), or after an erase removed the rows
    * but not yet the file. One that cannot be wiped (a read-only disk) is left for the next open
-   * rather than failing this one.
+   * rather than failing this one. Says what it did, so the start-up can report it.
    */
-  sweep(referenced: ReadonlySet<string>): void {
+  sweep(referenced: ReadonlySet<string>): SweepResult {
+    const result: SweepResult = { wiped: 0, left: [] };
     for (const name of readdirSync(this.dir)) {
       if (!name.endsWith(SUFFIX) || referenced.has(name)) continue;
       try {
         this.wipe(name);
+        result.wiped += 1;
       } catch (error) {
         if (!(error instanceof OutboxError)) throw error;
+        result.left.push(error.message);
       }
     }
+    return result;
   }
 
   private syncFolder(): void {

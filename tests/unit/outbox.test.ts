@@ -137,10 +137,17 @@ describe('outbox', () => {
     );
     assert.equal(outbox.has('stuck'), false, 'the package is erased even though its file is not');
     outbox.close();
+    // A start while the disk still refuses: the open succeeds and says which file it left.
+    const refused = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
+    const { orphans } = refused.open();
+    assert.equal(orphans?.wiped, 0);
+    assert.equal(orphans?.left.length, 1);
+    assert.ok(orphans?.left[0]?.includes(basename(file!)), `the reason does not name the file: ${orphans?.left[0]}`);
+    refused.close();
     rmSync(file!, { recursive: true });
     linkSync(link, file!);
     const reopened = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
-    assert.deepEqual(reopened.open(), {});
+    assert.deepEqual(reopened.open(), { orphans: { wiped: 1, left: [] } });
     assert.deepEqual(packageFiles(dir), []);
     assert.ok(allZeros(readFileSync(link)), 'the file was removed at open without being overwritten');
     reopened.close();
@@ -157,7 +164,7 @@ describe('outbox', () => {
     const orphanLink = linkOutside(orphan, links);
     writeFileSync(join(dir, 'data', 'not-a-package.txt'), 'left alone');
     const reopened = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
-    assert.deepEqual(reopened.open(), {});
+    assert.deepEqual(reopened.open(), { orphans: { wiped: 1, left: [] } });
     assert.equal(existsSync(orphan), false, 'the orphan package file is still there');
     assert.ok(allZeros(readFileSync(orphanLink)), 'the orphan was removed without being overwritten');
     assert.ok(existsSync(join(dir, 'data', 'not-a-package.txt')), 'a file that is not a package file was touched');
@@ -268,7 +275,7 @@ describe('outbox erase interrupted by a crash', () => {
     databaseOf(outbox).exec("DELETE FROM package_keys WHERE package_id = 'half-erased'");
     outbox.close();
     const reopened = new Outbox(dir, clock, { maxBytes: 64 * 1024 * 1024, maxAgeMs: 3_600_000 });
-    assert.deepEqual(reopened.open(), {});
+    assert.deepEqual(reopened.open(), { orphans: { wiped: 1, left: [] } }, "the half-erased package's file is reported wiped");
     assert.deepEqual(reopened.pending().map((item) => item.packageId), ['kept']);
     assert.equal(reopened.has('half-erased'), false);
     assert.equal(reopened.stats().depth, 1);
