@@ -19,6 +19,11 @@ export class Observations {
   readonly samples: MetricSample[] = [];
   /** The newest value of each metric: `<device or ''>/<name>` → value. */
   readonly latest = new Map<string, MetricSample['value']>();
+  /**
+   * Devices whose last word was a DDEATH, or their node's NDEATH: Sparkplug says their metrics
+   * are stale from then on, so their `latest` values no longer count until the next DBIRTH.
+   */
+  readonly deadDevices = new Set<string>();
   readonly #timeline: Timeline;
   #marks: Record<Stream, number> = { snapshots: 0, prompts: 0, ended: 0, samples: 0 };
 
@@ -61,6 +66,11 @@ export class Observations {
     for (const sample of message.samples) {
       this.samples.push(sample);
       this.latest.set(`${sample.device ?? ''}/${sample.name}`, sample.value);
+    }
+    if (message.type === 'DDEATH' && message.device) this.deadDevices.add(message.device);
+    if (message.type === 'DBIRTH' && message.device) this.deadDevices.delete(message.device);
+    if (message.type === 'NDEATH') {
+      for (const key of this.latest.keys()) if (!key.startsWith('/')) this.deadDevices.add(key.slice(0, key.indexOf('/')));
     }
     if (message.type !== 'NDATA' && message.type !== 'DDATA') this.#timeline.event(message.summary);
   }
