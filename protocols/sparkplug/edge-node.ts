@@ -228,7 +228,11 @@ export class EdgeNode extends EventEmitter<EdgeNodeEvents> {
     logger.info({ bdSeq, broker: shown }, `connecting to ${shown} (bdSeq ${bdSeq})`);
     client.on('connect', () => void this.onConnect(session));
     client.on('message', (topic, payload) => this.onMessage(session, topic, payload));
-    client.on('error', (error) => logger.warn({ err: error }, `MQTT error: ${error.message}`));
+    // Once the session is being ended, mqtt.js may still report a write it refuses ("write after
+    // end"): expected while disconnecting, so not a warning an operator should chase.
+    client.on('error', (error) =>
+      session.ended ? logger.debug({ err: error }, `MQTT error after the session ended: ${error.message}`) : logger.warn({ err: error }, `MQTT error: ${error.message}`),
+    );
     client.on('close', () => this.onClose(session));
   }
 

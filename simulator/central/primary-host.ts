@@ -74,7 +74,13 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
     await this.#client?.publishAsync(topic, Buffer.from(encodePayload({ timestamp: now, metrics: sent })), { qos: 1 });
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Announces the host offline, then disconnects. `announceOffline: false` leaves without the
+   * offline STATE (a clean DISCONNECT drops the Will too): for a demo that stops its booth right
+   * after, where the announcement would only send the booth's edge node through a disconnect and
+   * a reconnect on its way out.
+   */
+  async stop(options: { announceOffline?: boolean } = {}): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
@@ -82,7 +88,9 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
       client.end(true); // the broker is already gone; nothing to say goodbye to
       return;
     }
-    await client.publishAsync(stateTopic(this.#options.hostId), encodeHostState(false, Date.now()), { qos: 1, retain: true }).catch(() => undefined);
+    if (options.announceOffline ?? true) {
+      await client.publishAsync(stateTopic(this.#options.hostId), encodeHostState(false, Date.now()), { qos: 1, retain: true }).catch(() => undefined);
+    }
     await client.endAsync();
   }
 

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BROKER_METRIC, EdgeNode } from '../../protocols/sparkplug/edge-node.ts';
+import { BROKER_METRIC, EdgeNode, type EdgeLogger } from '../../protocols/sparkplug/edge-node.ts';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import { encodeHostState } from '../../protocols/sparkplug/host-state.ts';
 import { EdgeModel } from '../../protocols/sparkplug/metric-model.ts';
@@ -21,7 +21,7 @@ const [A, B, C] = ['mqtt://a.example:1883', 'mqtt://b.example:1883', 'mqtt://c.e
 const HOST = 'central';
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-function booth(brokers: FakeBrokers, clock: FakeClock, primaryHost?: string) {
+function booth(brokers: FakeBrokers, clock: FakeClock, primaryHost?: string, logger: EdgeLogger = quiet) {
   const model = new EdgeModel();
   model.node.define('Node/Uptime s', DataType.Int64, 0n, clock.now());
   const door = model.defineDevice('door');
@@ -35,7 +35,7 @@ function booth(brokers: FakeBrokers, clock: FakeClock, primaryHost?: string) {
     model,
     store,
     clock,
-    logger: quiet,
+    logger,
     execute: async () => undefined,
     reconnect: { initialMs: 1000, maxMs: 8000, jitter: 0 },
     connect: brokers.connect,
@@ -150,6 +150,27 @@ describe('edge node with several brokers', () => {
     assert.equal(brokers.clients.length, 1);
     assert.equal(node.state, 'waiting-for-host');
     await node.stop();
+    store.close();
+  });
+
+  it('warns of an MQTT error during a session, and only notes one its ending provokes ("write after end")', async () => {
+    const clock = new FakeClock();
+    const brokers = new FakeBrokers();
+    const lines: Array<{ level: string; message: string }> = [];
+    const record = (level: string) => (_: object, message?: string) => void lines.push({ level, message: message ?? '' });
+    const logger = { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') };
+    const { store, node } = booth(brokers, clock, undefined, logger);
+    node.start([A]);
+    await clock.advance(0);
+    const client = brokers.clientsOf(A)[0]!;
+    client.emit('error', new Error('read ECONNRESET'));
+    await node.stop();
+    client.emit('error', new Error('write after end'));
+    const errors = lines.filter((line) => line.message.includes('MQTT error'));
+    assert.deepEqual(errors, [
+      { level: 'warn', message: 'MQTT error: read ECONNRESET' },
+      { level: 'debug', message: 'MQTT error after the session ended: write after end' },
+    ]);
     store.close();
   });
 });
