@@ -6,12 +6,11 @@
  * A test process that fails or is interrupted must never leave a mosquitto behind: every live
  * child is registered, and an `exit` handler (plus SIGINT/SIGTERM/SIGHUP) kills them by PID.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { freePort } from '../../runtime/rig/rig-broker.ts';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, MOSQUITTO_LOG_TO_FILE, MosquittoProcess } from '../../runtime/rig/mosquitto-process.ts';
 
 export interface Mosquitto {
   /** `mqtt://127.0.0.1:<port>` */
@@ -42,7 +41,6 @@ export interface MosquittoOptions {
   extraConfig?: string[];
 }
 
-const READY_LIMIT_MS = 5000;
 const STOP_GRACE_MS = 2000;
 const RESTART_ATTEMPTS = 10;
 
@@ -81,138 +79,52 @@ function killAllSync(): void {
   liveDirs.clear();
 }
 
+/** Tracks a spawned broker until it exits, so the safety net never signals a recycled PID. */
+function remember(child: ChildProcess): void {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  live.set(pid, child);
+  child.once('exit', () => live.delete(pid));
+}
+
 // One definition of "a free port" for the rig and the tests.
 export { freePort };
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(250);
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-}
-
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function exited(child: ChildProcess, limitMs: number): Promise<boolean> {
-  if (hasExited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, limitMs);
-    const onExit = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-async function killChild(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid !== undefined && !hasExited(child)) {
-    // A SIGSTOPped process would not act on SIGTERM until continued.
-    child.kill('SIGCONT');
-    child.kill('SIGTERM');
-    if (!(await exited(child, STOP_GRACE_MS))) {
-      child.kill('SIGKILL');
-      await exited(child, STOP_GRACE_MS);
-    }
-  }
-  if (pid !== undefined) live.delete(pid);
-}
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   installSafetyNet();
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   liveDirs.add(dir);
-  const confFile = join(dir, 'mosquitto.conf');
-  const logFile = join(dir, 'mosquitto.log');
-  writeFileSync(
-    confFile,
-    [
-      `listener ${port} 127.0.0.1`,
+  const mosquitto = new MosquittoProcess({
+    dir,
+    port,
+    config: [
       'allow_anonymous true',
       'persistence false',
-      // stderr goes to a file we open (mosquitto drops root privileges and could not write it).
-      'log_dest stderr',
+      ...MOSQUITTO_LOG_TO_FILE,
       'log_type all',
       'connection_messages true',
-      'log_timestamp_format %H:%M:%S',
       'set_tcp_nodelay true',
       // Generous: captures travel as chunks of up to 128 KiB, tests may push bigger.
       'max_packet_size 67108864',
       ...(options.extraConfig ?? []),
-      '',
-    ].join('\n'),
-  );
-  /** The log from byte `from` on (each restart appends to the same file). */
-  const log = (from = 0): string => {
-    try {
-      return readFileSync(logFile).subarray(from).toString('utf8');
-    } catch {
-      return '(no log)';
-    }
-  };
-
-  let child: ChildProcess | undefined;
-  let stopped = false;
-
-  /** Spawns once and waits until the port accepts; throws (child killed) if it does not. */
-  const spawnOnce = async (): Promise<void> => {
-    const logFd = openSync(logFile, 'a');
-    const logStart = statSync(logFile).size; // this process's lines only (restart appends)
-    let proc: ChildProcess;
-    try {
-      proc = spawn('mosquitto', ['-c', confFile], { stdio: ['ignore', logFd, logFd] });
-    } finally {
-      closeSync(logFd); // the child has its own copy
-    }
-    let spawnError: Error | undefined;
-    proc.once('error', (error) => (spawnError = error)); // e.g. ENOENT: mosquitto not installed
-    const pid = proc.pid;
-    if (pid !== undefined) {
-      live.set(pid, proc);
-      // Forget it once gone, so the safety net never signals a recycled PID.
-      proc.once('exit', () => live.delete(pid));
-    }
-    child = proc;
-    const deadline = Date.now() + READY_LIMIT_MS;
-    while (Date.now() < deadline) {
-      if (spawnError) throw new Error(`cannot spawn mosquitto: ${spawnError.message}`);
-      if (hasExited(proc)) throw new Error(`mosquitto exited (code ${proc.exitCode}, signal ${proc.signalCode}) before listening on ${port}`);
-      // "running" is logged once the listener is open; the TCP probe alone could be answered by
-      // another process holding the port (then this one logs "Address already in use" and exits).
-      if (/ running$/m.test(log(logStart)) && !hasExited(proc) && (await canConnect(port))) return;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    await killChild(proc);
-    throw new Error(`mosquitto did not listen on ${port} within ${READY_LIMIT_MS} ms`);
-  };
-
+    ],
+    onSpawn: remember,
+  });
   const withLog = (error: unknown): Error =>
-    new Error(`${error instanceof Error ? error.message : String(error)}\n--- mosquitto log (${logFile}) ---\n${log()}`);
+    new Error(`${error instanceof Error ? error.message : String(error)}\n--- mosquitto log (${mosquitto.logFile}) ---\n${mosquitto.log() || '(no log)'}`);
 
+  let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
-    if (child) await killChild(child);
+    await mosquitto.stop(STOP_GRACE_MS);
     rmSync(dir, { recursive: true, force: true });
     liveDirs.delete(dir);
   };
 
   try {
-    await spawnOnce();
+    await mosquitto.start();
   } catch (error) {
     const failure = withLog(error); // read the log before stop() removes it
     await stop();
@@ -220,42 +132,26 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   }
 
   const broker: Mosquitto = {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: mosquitto.url,
     port,
     get pid(): number {
-      return child?.pid ?? -1;
+      return mosquitto.pid ?? -1;
     },
     stop,
-    log: () => log(),
-    async down(): Promise<void> {
-      if (child) await killChild(child);
-    },
+    log: () => mosquitto.log(),
+    down: () => mosquitto.stop(STOP_GRACE_MS),
     async restart(): Promise<void> {
       await broker.down();
       await broker.up();
     },
     async up(): Promise<void> {
       if (stopped) throw new Error('mosquitto was stopped; cannot start it again');
-      // The old socket may linger briefly; mosquitto sets SO_REUSEADDR, but retry to be sure.
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= RESTART_ATTEMPTS; attempt++) {
-        try {
-          await spawnOnce();
-          return;
-        } catch (error) {
-          lastError = error;
-          if (child) await killChild(child);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-      throw withLog(lastError);
+      await mosquitto.restart(RESTART_ATTEMPTS).catch((error: unknown) => {
+        throw withLog(error);
+      });
     },
-    pause(): void {
-      if (child?.pid !== undefined && !hasExited(child)) process.kill(child.pid, 'SIGSTOP');
-    },
-    resume(): void {
-      if (child?.pid !== undefined && !hasExited(child)) process.kill(child.pid, 'SIGCONT');
-    },
+    pause: () => mosquitto.freeze(),
+    resume: () => mosquitto.thaw(),
   };
   return broker;
 }
