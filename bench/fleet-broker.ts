@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, MOSQUITTO_LOG_TO_FILE, MosquittoProcess } from '../runtime/rig/mosquitto-process.ts';
+import { freePort, MosquittoProcess } from '../runtime/rig/mosquitto-process.ts';
 
 export interface FleetBroker {
   url: string;
@@ -25,15 +25,7 @@ export async function startFleetBroker(): Promise<FleetBroker> {
     dir,
     port: await freePort(),
     config: [
-      'allow_anonymous true',
-      'persistence false',
-      ...MOSQUITTO_LOG_TO_FILE,
-      'log_type error',
-      'log_type warning',
-      'log_type notice',
-      // Its start-up lines ("… running": the sign it listens) are information; per-client ones stay off.
-      'log_type information',
-      'connection_messages false',
+      'connection_messages false', // the default logging only (mosquitto-process.ts), no line per client
       'set_tcp_nodelay true',
       'max_connections -1',
       'max_packet_size 1048576',

@@ -19,14 +19,19 @@ const READY_LIMIT_MS = 5000;
 const POLL_MS = 25;
 const RESTART_PAUSE_MS = 100;
 
-/** The log lines every owner wants: to the log file, with timestamps. */
-export const MOSQUITTO_LOG_TO_FILE = ['log_dest stderr', 'log_timestamp_format %H:%M:%S'];
+/**
+ * Logging every process has: to the log file (its stderr), with timestamps, and at least the
+ * levels whose lines a technician needs; information carries the start-up's "running" line.
+ */
+/** Loopback only (the listener line), so anonymous and in memory: a broker for one run. */
+const ACCESS = ['allow_anonymous true', 'persistence false'];
+const LOGGING = ['log_dest stderr', 'log_timestamp_format %H:%M:%S', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information'];
 
 export interface MosquittoProcessOptions {
   /** Where mosquitto.conf and mosquitto.log go. */
   dir: string;
   port: number;
-  /** Config lines after the listener line (authentication, logging, limits). */
+  /** Config lines after the listener, access and logging lines (more logging, limits). */
   config: readonly string[];
   /** Told of each process spawned, so its owner can kill it should the owner itself die. */
   onSpawn?: (child: ChildProcess) => void;
@@ -44,7 +49,7 @@ export class MosquittoProcess {
     this.confFile = join(options.dir, 'mosquitto.conf');
     this.logFile = join(options.dir, 'mosquitto.log');
     this.#onSpawn = options.onSpawn;
-    writeFileSync(this.confFile, [`listener ${options.port} 127.0.0.1`, ...options.config, ''].join('\n'));
+    writeFileSync(this.confFile, [`listener ${options.port} 127.0.0.1`, ...ACCESS, ...LOGGING, ...options.config, ''].join('\n'));
   }
 
   get url(): string {

@@ -5,7 +5,7 @@
  * by PID; the ChildRegistry kills it should the rig itself die.
  */
 import type { ChildRegistry } from './child-registry.ts';
-import { freePort, MOSQUITTO_LOG_TO_FILE, MosquittoProcess } from './mosquitto-process.ts';
+import { freePort, MosquittoProcess } from './mosquitto-process.ts';
 
 export { freePort };
 
@@ -24,13 +24,6 @@ export class RigBroker {
         dir,
         port: await freePort(),
         config: [
-          'allow_anonymous true',
-          'persistence false',
-          ...MOSQUITTO_LOG_TO_FILE,
-          'log_type error',
-          'log_type warning',
-          'log_type notice',
-          'log_type information',
           'connection_messages true',
           // Captures travel in chunks of up to 128 KiB; a template may raise maxChunkBytes.
           'max_packet_size 67108864',

@@ -10,7 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, MOSQUITTO_LOG_TO_FILE, MosquittoProcess } from '../../runtime/rig/mosquitto-process.ts';
+import { freePort, MosquittoProcess } from '../../runtime/rig/mosquitto-process.ts';
 
 export interface Mosquitto {
   /** `mqtt://127.0.0.1:<port>` */
@@ -99,9 +99,6 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     dir,
     port,
     config: [
-      'allow_anonymous true',
-      'persistence false',
-      ...MOSQUITTO_LOG_TO_FILE,
       'log_type all',
       'connection_messages true',
       'set_tcp_nodelay true',
