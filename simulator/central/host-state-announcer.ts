@@ -1,52 +1,83 @@
 /**
- * The primary host's STATE on one more MQTT server. A Sparkplug host application that uses
- * several servers announces itself on each (an edge node waits for the STATE of the server it
- * is connected to); a broker cluster that keeps retained messages per node, as RabbitMQ 3.10
- * does, is several servers in that sense. The retained online STATE goes out on every connect,
- * an offline STATE is the Will, and `stop` retracts it as the host itself does.
+ * A Sparkplug host application's connection to one MQTT server, as far as its STATE goes: the
+ * offline STATE is the Will, the retained online STATE goes out on every connect (after
+ * `beforeOnline`, e.g. the host's subscriptions, so nothing born meanwhile is missed), and `stop`
+ * retracts it as a host going down does. PrimaryHost talks through one of these; a host that
+ * uses several servers announces itself on each of the others with one more (an edge node waits
+ * for the STATE of the server it is connected to; a broker cluster that keeps retained messages
+ * per node, as RabbitMQ 3.10 does, is several servers in that sense).
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodeHostState } from '../../protocols/sparkplug/host-state.ts';
 import { stateTopic } from '../../protocols/sparkplug/topics.ts';
 
+export interface HostStateAnnouncerOptions {
+  hostId: string;
+  brokerUrl: string;
+  /** Must differ from any other connection of the host (a broker drops one of two alike). */
+  clientId: string;
+  /** Runs on every connect before the online STATE goes out. */
+  beforeOnline?: (client: MqttClient) => Promise<unknown>;
+}
+
 export class HostStateAnnouncer {
-  readonly #hostId: string;
-  readonly #brokerUrl: string;
-  readonly #clientId: string;
+  readonly #options: HostStateAnnouncerOptions;
   #client: MqttClient | undefined;
 
-  /** `clientId` must differ from the host's own connection (a broker drops one of two alike). */
-  constructor(options: { hostId: string; brokerUrl: string; clientId: string }) {
-    this.#hostId = options.hostId;
-    this.#brokerUrl = options.brokerUrl;
-    this.#clientId = options.clientId;
+  constructor(options: HostStateAnnouncerOptions) {
+    this.#options = options;
+  }
+
+  /** The connection, for a host that also subscribes and publishes on it; undefined once stopped. */
+  get client(): MqttClient | undefined {
+    return this.#client;
   }
 
   /** Resolves once the first online STATE is on the server. */
   async start(): Promise<void> {
-    const topic = stateTopic(this.#hostId);
-    const client = mqtt.connect(this.#brokerUrl, {
+    const { hostId, brokerUrl, clientId, beforeOnline } = this.#options;
+    const topic = stateTopic(hostId);
+    const client = mqtt.connect(brokerUrl, {
       protocolVersion: 4,
       clean: true,
-      clientId: this.#clientId,
+      clientId,
       reconnectPeriod: 500,
       will: { topic, payload: encodeHostState(false, Date.now()), qos: 1, retain: true },
     });
     this.#client = client;
     // A server that goes away is announced on again when it is back; its loss is not ours to report.
     client.on('error', () => undefined);
-    const announce = () => client.publishAsync(topic, encodeHostState(true, Date.now()), { qos: 1, retain: true });
+    const announce = async () => {
+      await beforeOnline?.(client);
+      await this.setOnline(true);
+    };
     await new Promise<void>((resolve, reject) => {
       // Settling again on a later connect is a no-op: only the first announcement is awaited.
       client.on('connect', () => void announce().then(() => resolve(), reject));
     });
   }
 
-  async stop(): Promise<void> {
+  /** Announces the host offline (false) or online again, as a host going down for maintenance would. */
+  async setOnline(online: boolean): Promise<void> {
+    await this.#client?.publishAsync(stateTopic(this.#options.hostId), encodeHostState(online, Date.now()), { qos: 1, retain: true });
+  }
+
+  /**
+   * Announces the host offline, then disconnects. `announceOffline: false` leaves without the
+   * offline STATE (a clean DISCONNECT drops the Will too): for a demo that stops its booth right
+   * after, where the announcement would only send the booth's edge node through a disconnect and
+   * a reconnect on its way out.
+   */
+  async stop(options: { announceOffline?: boolean } = {}): Promise<void> {
     const client = this.#client;
-    this.#client = undefined;
     if (!client) return;
-    if (client.connected) await client.publishAsync(stateTopic(this.#hostId), encodeHostState(false, Date.now()), { qos: 1, retain: true }).catch(() => undefined);
-    await client.endAsync(true);
+    if (!client.connected) {
+      this.#client = undefined;
+      client.end(true); // the server is gone; nothing to say goodbye to
+      return;
+    }
+    if (options.announceOffline ?? true) await this.setOnline(false).catch(() => undefined);
+    this.#client = undefined;
+    await client.endAsync();
   }
 }

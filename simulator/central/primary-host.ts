@@ -7,12 +7,11 @@
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import mqtt, { type MqttClient } from 'mqtt';
-import { encodeHostState } from '../../protocols/sparkplug/host-state.ts';
 import { decodePayload, encodePayload, PayloadError, type SparkplugMetric } from '../../protocols/sparkplug/payload.ts';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import { commandTarget, signedCommandMetrics } from '../../protocols/sparkplug/command-signature.ts';
-import { edgeTopic, parseTopic, stateTopic } from '../../protocols/sparkplug/topics.ts';
+import { edgeTopic, parseTopic } from '../../protocols/sparkplug/topics.ts';
+import { HostStateAnnouncer } from './host-state-announcer.ts';
 import { NodeView, type Rendered } from './node-view.ts';
 
 export interface PrimaryHostOptions {
@@ -31,7 +30,7 @@ export interface PrimaryHostEvents {
 export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
   readonly nodes = new Map<string, NodeView>();
   readonly #options: PrimaryHostOptions;
-  #client: MqttClient | undefined;
+  #connection: HostStateAnnouncer | undefined;
 
   constructor(options: PrimaryHostOptions) {
     super();
@@ -40,27 +39,22 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
 
   async start(): Promise<void> {
     const { hostId, brokerUrl } = this.#options;
-    const client = mqtt.connect(brokerUrl, {
-      protocolVersion: 4,
-      clean: true,
+    const connection = new HostStateAnnouncer({
+      hostId,
+      brokerUrl,
       clientId: `host.${hostId}`,
-      reconnectPeriod: 500,
-      will: { topic: stateTopic(hostId), payload: encodeHostState(false, Date.now()), qos: 1, retain: true },
+      // Subscribed before declaring itself online, on every connect: no birth goes unseen.
+      beforeOnline: (client) => client.subscribeAsync('spBv1.0/#', { qos: 1 }),
     });
-    this.#client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    // Subscribe before declaring ourselves online, then (re)declare on every connect.
-    client.on('connect', () => {
-      void client
-        .subscribeAsync('spBv1.0/#', { qos: 1 })
-        .then(() => client.publishAsync(stateTopic(hostId), encodeHostState(true, Date.now()), { qos: 1, retain: true }));
-    });
-    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    this.#connection = connection;
+    const started = connection.start();
+    connection.client?.on('message', (topic, payload) => this.onMessage(topic, payload));
+    await started;
   }
 
-  /** Announces the host offline (true) or online again, as a host going down for maintenance would. */
+  /** Announces the host offline (false) or online again, as a host going down for maintenance would. */
   async setOnline(online: boolean): Promise<void> {
-    await this.#client?.publishAsync(stateTopic(this.#options.hostId), encodeHostState(online, Date.now()), { qos: 1, retain: true });
+    await this.#connection?.setOnline(online);
   }
 
   /** Sends NCMD (device undefined) or DCMD to an edge node, by metric name (and datatype, when signing). */
@@ -71,27 +65,14 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
     const sent = key
       ? signedCommandMetrics(key, { id: randomUUID(), issuedAt: now, notAfter: now + 30_000, target: commandTarget(group, node, device) }, metrics.map(signable))
       : metrics;
-    await this.#client?.publishAsync(topic, Buffer.from(encodePayload({ timestamp: now, metrics: sent })), { qos: 1 });
+    await this.#connection?.client?.publishAsync(topic, Buffer.from(encodePayload({ timestamp: now, metrics: sent })), { qos: 1 });
   }
 
-  /**
-   * Announces the host offline, then disconnects. `announceOffline: false` leaves without the
-   * offline STATE (a clean DISCONNECT drops the Will too): for a demo that stops its booth right
-   * after, where the announcement would only send the booth's edge node through a disconnect and
-   * a reconnect on its way out.
-   */
+  /** Announces the host offline (unless told not to: see HostStateAnnouncer.stop), then disconnects. */
   async stop(options: { announceOffline?: boolean } = {}): Promise<void> {
-    const client = this.#client;
-    this.#client = undefined;
-    if (!client) return;
-    if (!client.connected) {
-      client.end(true); // the broker is already gone; nothing to say goodbye to
-      return;
-    }
-    if (options.announceOffline ?? true) {
-      await client.publishAsync(stateTopic(this.#options.hostId), encodeHostState(false, Date.now()), { qos: 1, retain: true }).catch(() => undefined);
-    }
-    await client.endAsync();
+    const connection = this.#connection;
+    this.#connection = undefined;
+    await connection?.stop(options);
   }
 
   private onMessage(topic: string, payload: Buffer): void {
