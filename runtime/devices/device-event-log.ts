@@ -49,7 +49,7 @@ function describeClassEvents(device: AnyDevice, logger: BoothLogger): void {
       break;
     case 'lighting':
       on('scene', (scene: string) => logger.info({ device: id, scene }, `${id} scene "${scene}"`));
-      on('level', (channel: string, level: number) => logger.debug({ device: id, channel, level }, `${id} ${channel} = ${level}%`));
+      on('level', (channel: string, level: number) => logger.debug({ device: id, channel, percent: level }, `${id} ${channel} = ${level}%`));
       break;
     case 'sensors':
       on('change', (sensor: string, value: boolean) => logger.info({ device: id, sensor, value }, `${id} ${sensor} = ${value}`));

@@ -2,7 +2,10 @@
  * The daemon's logger: pino, JSON lines for machines, pretty colour lines in a terminal.
  * `audit` is a level of its own (between info and warn) so audit events survive an operator
  * turning info off. Binary payloads never reach a log line: every typed array or Buffer is
- * replaced by its length before serialisation (biometric bytes must never be logged).
+ * replaced by its length before serialisation (biometric bytes must never be logged). A field
+ * named like one of pino's own (`level`, `time`, `msg`) is renamed (`levelField`, …): written
+ * as it is, it would be a second key of that name, and a reader of the JSON line keeps the last,
+ * so a light's `level: 40` made a debug line read as a warning.
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -29,7 +32,7 @@ export function createLogger(options: LoggerOptions): BoothLogger {
     customLevels: { audit: AUDIT_LEVEL },
     base: options.base ?? {},
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { log: (object: Record<string, unknown>) => withoutBinary(object) as Record<string, unknown> },
+    formatters: { log: (object: Record<string, unknown>) => withoutReservedKeys(withoutBinary(object) as Record<string, unknown>) },
   };
   if (options.pretty) {
     const stream = pinoPretty({
@@ -63,6 +66,13 @@ function withTee(main: pino.DestinationStream, tee: LoggerOptions['tee']): pino.
 }
 
 const MAX_DEPTH = 6;
+const RESERVED_KEYS = new Set(['level', 'time', 'msg']);
+
+/** The logged object with pino's own keys renamed, so they cannot shadow the line's level, time or message. */
+export function withoutReservedKeys(object: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.keys(object).some((key) => RESERVED_KEYS.has(key))) return object;
+  return Object.fromEntries(Object.entries(object).map(([key, value]) => [RESERVED_KEYS.has(key) ? `${key}Field` : key, value]));
+}
 
 /** Copies `value` with every binary buffer replaced by a short description of its size. */
 export function withoutBinary(value: unknown, depth = 0): unknown {

@@ -25,6 +25,16 @@ describe('logger', () => {
     assert.deepEqual(lines.map((line) => [line.level, line.msg]), [[AUDIT_LEVEL, 'door.released']]);
   });
 
+  it("keeps a line's own level, time and message when the logged object has fields of those names", () => {
+    const { logger, lines, raw } = memoryLogger();
+    logger.debug({ device: 'lights', level: 40, time: 'dusk', msg: 'dim' }, 'lights ambient = 40%');
+    assert.equal(lines[0]?.level, 20, `a debug line read as level ${lines[0]?.level}: ${raw[0]}`);
+    assert.equal(lines[0]?.msg, 'lights ambient = 40%');
+    assert.match(String(lines[0]?.time), /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual([lines[0]?.levelField, lines[0]?.timeField, lines[0]?.msgField], [40, 'dusk', 'dim']);
+    assert.equal(raw[0]!.match(/"level":/g)?.length, 1, 'two level keys in one line');
+  });
+
   it('leaves ordinary values alone and stops at a depth limit', () => {
     assert.deepEqual(withoutBinary({ a: 1, b: 'x', c: [true, null] }), { a: 1, b: 'x', c: [true, null] });
     let deep: Record<string, unknown> = { leaf: 1 };
