@@ -17,7 +17,7 @@ import { BIO_FAILURE_STATUS } from '../../simulator/sdk/control-commands.ts';
 import { simBioSdkLibraryPath } from '../../simulator/sdk/controls.ts';
 import { SignaturePadTwin } from '../../simulator/wire/signature-pad-twin.ts';
 import { WireBooth, type WireBoard } from '../../simulator/wire/wire-booth.ts';
-import type { WireFault } from '../../simulator/wire/wire-booth.ts';
+import type { WireFault } from '../../simulator/wire/twin-faults.ts';
 import type { ReadTemplate } from './booth-manifest.ts';
 import { simDeviceStep, type BodyStep, type BoothHardware, type Control } from './booth-hardware.ts';
 import type { ChildRegistry } from './child-registry.ts';

@@ -15,7 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { SIM_BIO_CAMERA_SERIAL, SIM_BIO_SCANNER_SERIAL } from '../../simulator/sdk/controls.ts';
-import { wireFaultRefusal, type WireFault } from '../../simulator/wire/wire-booth.ts';
+import { wireFaultRefusal, type WireFault } from '../../simulator/wire/twin-faults.ts';
 import { boardProfileFor, firmataWiring, planWireBooth, type SerialLine, type WireDevice, type WirePlan } from '../../simulator/wire/wire-manifest.ts';
 import { WIRE_TEMPLATE, type RigConfig } from './rig-config.ts';
 import type { Step } from './scenario-schema.ts';

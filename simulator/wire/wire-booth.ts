@@ -21,6 +21,7 @@ import { FirmataBoardTwin } from './firmata-board-twin.ts';
 import { FirmataBoothRig } from './firmata-booth-wiring.ts';
 import { PtyPair } from './pty-pair.ts';
 import { SignaturePadTwin } from './signature-pad-twin.ts';
+import { boardFaults, lineDeviceFaults, playFault, widgetFaults, wireFaultRefusal, type FaultPlayer, type WireFault } from './twin-faults.ts';
 import {
   boardProfileFor,
   deriveWireManifest,
@@ -67,29 +68,6 @@ export interface WireBoothOptions {
   /** The pad twin for a signature-pad line (default: a SignaturePadTwin with its defaults). */
   makePad?: (pair: PtyPair, line: SerialLine) => SignaturePadTwin;
 }
-
-/** What the rig (or a test) can do to a line: the device faults of booth-rig's vocabulary. */
-export type WireFault = 'unplug' | 'replug' | 'hang' | 'fail-next' | 'slow';
-
-/**
- * Why a fault cannot be played on a line of this kind, or undefined when it can. A StandardFirmata
- * board has no error answers (its writes are never acknowledged), so of `fail-next` it can only
- * play the garbage (EBADMSG).
- */
-export function wireFaultRefusal(kind: TwinKind, fault: WireFault, code?: DeviceErrorCode): string | undefined {
-  if (kind === 'firmata' && fault === 'fail-next' && code !== 'EBADMSG') {
-    return `a StandardFirmata board has no error answers (its writes are never acknowledged), so it cannot fail a command with ${code}; only EBADMSG (garbage on the line) can be played`;
-  }
-  return undefined;
-}
-
-/** What each kind of line does for a fault, in words (for a timeline). */
-const FAULT_TEXT: Record<TwinKind, Record<Exclude<WireFault, 'fail-next'>, string>> = {
-  firmata: { unplug: 'the I/O board is unplugged (power and cable)', replug: 'the I/O board is plugged back in and powers up', hang: 'the board firmware hangs (nothing read, answered or reported until it powers up again)', slow: 'the board handles every message late' },
-  'signature-pad': { unplug: 'the pad is unplugged', replug: 'the pad is plugged back in', hang: 'the pad never answers its next request', slow: 'the pad answers every request late' },
-  'env-sensor': { unplug: 'the sensor is unplugged', replug: 'the sensor is plugged back in', hang: 'the sensor never answers its next request', slow: 'the sensor answers every request late' },
-  dmx: { unplug: 'the DMX widget is unplugged', replug: 'the DMX widget is plugged back in', hang: 'the widget never answers its next request', slow: 'the widget answers every request late' },
-};
 
 export class WireBooth {
   readonly plan: WirePlan;
@@ -157,81 +135,19 @@ export class WireBooth {
     if (!line) throw new Error(`no serial line ${path}`);
     const refusal = wireFaultRefusal(line.kind, fault, args.code);
     if (refusal) throw new Error(refusal);
-    const latencyMs = args.latencyMs ?? 0;
-    const code = args.code ?? 'EIO';
-    const text = fault === 'fail-next' ? undefined : FAULT_TEXT[line.kind][fault];
+    const player = this.faultPlayerOf(line);
+    if (!player) throw new Error(`the twin of ${path} is not running`);
+    return playFault(player, line.kind, fault, { code: args.code ?? 'EIO', latencyMs: args.latencyMs ?? 0 });
+  }
+
+  /** How the twin on `line` plays faults; undefined when none runs there. */
+  private faultPlayerOf(line: SerialLine): FaultPlayer | undefined {
     const board = this.boards.find((candidate) => candidate.line === line);
-    const lineTwin = this.pads.find((pad) => pad.line === line)?.twin ?? this.envs.find((env) => env.line === line)?.twin;
+    if (board) return boardFaults(board.twin);
+    const lineDevice = this.pads.find((pad) => pad.line === line)?.twin ?? this.envs.find((env) => env.line === line)?.twin;
+    if (lineDevice) return lineDeviceFaults(lineDevice);
     const widget = this.dmx.find((dmx) => dmx.line === line)?.twin;
-    if (board) {
-      const twin = board.twin;
-      switch (fault) {
-        case 'unplug':
-          await twin.unplug();
-          break;
-        case 'replug':
-          // A hung firmware is cured only by power: a board still on its cable is power-cycled.
-          if (twin.pair.connected) await twin.unplug();
-          await twin.replug();
-          break;
-        case 'hang':
-          twin.goSilent(true);
-          break;
-        case 'slow':
-          twin.setLatency(latencyMs);
-          break;
-        case 'fail-next':
-          twin.sendGarbage();
-          return 'the board sends bytes no Firmata board sends (garbage on the line)';
-      }
-      return text!;
-    }
-    if (lineTwin) {
-      switch (fault) {
-        case 'unplug':
-          await lineTwin.unplug();
-          break;
-        case 'replug':
-          lineTwin.setSilent(false);
-          await lineTwin.replug();
-          break;
-        case 'hang':
-          lineTwin.hangNextCommand();
-          break;
-        case 'slow':
-          lineTwin.setLatency(latencyMs);
-          break;
-        case 'fail-next':
-          if (code === 'EBADMSG') {
-            lineTwin.garbleNextAnswer();
-            return 'the next request is answered with bytes that are not the protocol (garbage on the line)';
-          }
-          lineTwin.failNextCommand(code);
-          return `the next request is answered with the ERR code the host reads as ${code}`;
-      }
-      return text!;
-    }
-    if (widget) {
-      switch (fault) {
-        case 'unplug':
-          await widget.unplug();
-          break;
-        case 'replug':
-          await widget.replug();
-          break;
-        case 'hang':
-          widget.hangNextRequest();
-          break;
-        case 'slow':
-          widget.setAnswerDelay(latencyMs);
-          break;
-        case 'fail-next':
-          widget.failNextRequest(code);
-          return `the next request is answered the way the driver reads as ${code}`;
-      }
-      return text!;
-    }
-    throw new Error(`the twin of ${path} is not running`);
+    return widget ? widgetFaults(widget) : undefined;
   }
 
   /** The booth loses power: every line's device with it (the fail-safe lock's relay drops). */

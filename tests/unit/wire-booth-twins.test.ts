@@ -15,7 +15,8 @@ import { encodeRequest } from '../../drivers/line-protocol/framing.ts';
 import { FirmataBoardTwin } from '../../simulator/wire/firmata-board-twin.ts';
 import { PtyPair } from '../../simulator/wire/pty-pair.ts';
 import { SignaturePadTwin } from '../../simulator/wire/signature-pad-twin.ts';
-import { WireBooth, wireFaultRefusal } from '../../simulator/wire/wire-booth.ts';
+import { WireBooth } from '../../simulator/wire/wire-booth.ts';
+import { wireFaultRefusal } from '../../simulator/wire/twin-faults.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(join(tmpdir(), 'wire-twins-'));
