@@ -76,7 +76,7 @@ bench/baselines/node_modules/.installed: bench/baselines/package.json bench/base
 	@touch $@
 
 # The Debian package for the booth PC (docs/deploy.md): var/deb/booth-runtime_<version>_amd64.deb
-deb: deps
+deb: deps voice
 	scripts/build-deb.sh var/deb
 
 # The simulated vendor SDK (simulator/sdk/): the shared library the biosdk,* drivers load through

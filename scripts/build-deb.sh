@@ -2,7 +2,7 @@
 # Builds booth-runtime_<version>_amd64.deb (make deb): the runtime's TypeScript sources, their
 # production node_modules and the Node 24 this project runs with under /opt/booth-runtime,
 # launchers in /usr/bin, the systemd unit, the udev rules, an example manifest as a conffile,
-# bash completion and the docs. docs/deploy.md describes the result.
+# the spoken prompts (make voice), bash completion and the docs. docs/deploy.md describes the result.
 # Usage: scripts/build-deb.sh [OUT_DIR]   (default var/deb); prints the .deb's path.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +16,7 @@ if [ "$node_major" -lt 24 ] || [ "$node_arch" != x64 ]; then
   exit 1
 fi
 [ -d node_modules ] || { echo "build-deb: no node_modules; run make deps" >&2; exit 1; }
+[ -f build/voice/index.json ] || { echo "build-deb: no spoken prompts (build/voice/index.json); run make voice" >&2; exit 1; }
 version=$("$node_bin" -p 'require("./package.json").version')
 
 work=$(mktemp -d)
@@ -32,6 +33,9 @@ for dir in runtime protocols hal simulator drivers kiosk; do
   [ -d "$dir" ] && cp -R "$dir" "$opt/"
 done
 cp scripts/*.ts "$opt/scripts/"
+# The spoken prompts, where boothd looks when the manifest names no audio.voiceDir.
+mkdir -p "$opt/build"
+cp -R build/voice "$opt/build/"
 cp package.json "$opt/"
 mapfile -t modules < <("$node_bin" scripts/production-modules.ts)
 # Each module without its own node_modules folder: the nested modules it needs are listed (and
@@ -66,7 +70,7 @@ Architecture: amd64
 Maintainer: booth-runtime developers <booth-runtime@localhost>
 Installed-Size: $installed_kib
 Depends: libc6 (>= 2.28), libstdc++6 (>= 5.2), libgcc-s1 | libgcc1, adduser
-Recommends: bash-completion
+Recommends: bash-completion, alsa-utils, fonts-dejavu-core, fonts-noto-cjk
 Section: misc
 Priority: optional
 Description: headless runtime of the self-service biometric enrolment booth

@@ -50,6 +50,9 @@ describe('the booth-runtime .deb', () => {
     assert.equal(field('Architecture'), 'amd64');
     const depends = field('Depends').split(/,\s*/);
     for (const needed of ['libc6 (>= 2.28)', 'adduser']) assert.ok(depends.includes(needed), `Depends lacks ${needed}: ${depends.join(', ')}`);
+    // aplay for the spoken prompts, a CJK font for the Chinese screens: wanted, not required.
+    const recommends = field('Recommends').split(/,\s*/);
+    for (const wanted of ['alsa-utils', 'fonts-noto-cjk']) assert.ok(recommends.includes(wanted), `Recommends lacks ${wanted}: ${recommends.join(', ')}`);
     assert.ok(Number(field('Installed-Size')) > 100_000, 'Installed-Size (KiB) should count the bundled Node');
     assert.match(execFileSync('dpkg-deb', ['--info', deb], { encoding: 'utf8' }), /conffiles/);
   });
@@ -72,6 +75,9 @@ describe('the booth-runtime .deb', () => {
       '/opt/booth-runtime/protocols/proto/sparkplug_b.proto': '-rw-r--r--',
       '/opt/booth-runtime/node_modules/koffi/package.json': '-rw-r--r--',
       '/opt/booth-runtime/node_modules/@koromix/koffi-linux-x64/package.json': '-rw-r--r--',
+      // The spoken prompts, where audio-settings.ts looks by default (build/voice next to runtime/).
+      '/opt/booth-runtime/build/voice/index.json': '-rw-r--r--',
+      '/opt/booth-runtime/build/voice/ru/idle.welcome.wav': '-rw-r--r--',
     };
     for (const [path, mode] of Object.entries(expected)) assert.equal(entries.get(path)?.mode, mode, path);
     for (const [path, entry] of entries) {
@@ -160,6 +166,12 @@ describe('the booth-runtime .deb', () => {
     assert.match(check.stdout, /shipped\.yaml: valid \(booth booth-01, 7 devices\)/);
     const completion = spawnSync('bash', ['-n', join(root, 'usr/share/bash-completion/completions/boothctl')], { encoding: 'utf8' });
     assert.equal(completion.status, 0, completion.stderr);
+    // The installed runtime looks for its spoken prompts where the package put them.
+    const settings = join(root, 'opt/booth-runtime/runtime/audio/audio-settings.ts');
+    const voiceDir = spawnSync(join(root, 'opt/booth-runtime/node/bin/node'), ['--input-type=module', '-e', `process.stdout.write((await import(${JSON.stringify(settings)})).BUILT_VOICE_DIR)`], { env, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(voiceDir.status, 0, voiceDir.stderr);
+    assert.equal(voiceDir.stdout, join(root, 'opt/booth-runtime/build/voice'));
+    assert.ok(existsSync(join(voiceDir.stdout, 'index.json')), 'the packaged runtime finds no voice index');
 
     // The shipped manifest with a free broker port and a scratch state dir.
     const manifest = join(work, 'booth.yaml');
