@@ -334,7 +334,7 @@ describe('biosdk: the event loop during a blocking SDK call', () => {
     let ticks = 0;
     const ticker = setInterval(() => void (ticks += 1), 10);
     lag.start();
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the histogram records from its second sample on
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the measure runs a few periods before the call
     const started = performance.now();
     await scanner.captureFlat(2, { timeoutMs: 5000 });
     const elapsed = performance.now() - started;
@@ -357,7 +357,7 @@ describe('biosdk: the event loop during a blocking SDK call', () => {
     assert.equal(openSync(CAMERA, handle), 0);
     const blocked = new EventLoopLag(5);
     blocked.start();
-    await new Promise((resolve) => setTimeout(resolve, 20)); // the histogram records from its second sample on
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the measure runs a few periods before the call
     assert.equal(captureSync(handle[0], 5000, Buffer.alloc(4 << 20), 4 << 20, Buffer.alloc(40)), 0);
     await new Promise((resolve) => setTimeout(resolve, 20)); // let the histogram see the late timer
     blocked.stop();

@@ -1,58 +1,66 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EventLoopLag, type DelayHistogram } from '../../runtime/telemetry/event-loop-lag.ts';
+import { EventLoopLag, type LagTimer } from '../../runtime/telemetry/event-loop-lag.ts';
 
-/** A histogram that answers what it is told to, in nanoseconds like Node's. */
-function recorded(intervalsMs: number[]): DelayHistogram & { enabled: boolean } {
-  const sorted = [...intervalsMs].sort((a, b) => a - b);
+/** A clock and a timer the test moves by hand: `runAt(t)` is the timer's run happening at time t. */
+function manualTimer(): LagTimer & { runAt(ms: number): void; running: boolean } {
+  let now = 0;
+  let run: (() => void) | undefined;
   return {
-    enabled: false,
-    percentile(p: number) {
-      if (sorted.length === 0) return 0;
-      return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! * 1e6;
+    now: () => now,
+    every(_periodMs, callback) {
+      run = callback;
+      return () => (run = undefined);
     },
-    get max() {
-      return sorted.length === 0 ? 0 : sorted[sorted.length - 1]! * 1e6;
+    runAt(ms: number) {
+      now = ms;
+      run?.();
     },
-    enable() {
-      this.enabled = true;
-      return true;
-    },
-    disable() {
-      this.enabled = false;
-      return true;
-    },
-    reset() {
-      sorted.length = 0;
+    get running() {
+      return run !== undefined;
     },
   };
 }
 
 describe('EventLoopLag', () => {
-  it('reports the lateness beyond the sampling period, not the interval Node records', () => {
-    // Node records the time between two runs of its sampling timer: period + lateness.
-    const lag = new EventLoopLag(10, recorded([10.2, 10.3, 10.1, 17.5, 10.2]));
-    assert.equal(Math.round(lag.percentileMs(50) * 100) / 100, 0.2);
+  it('records how much later than due each run came, not the interval between runs', () => {
+    const timer = manualTimer();
+    const lag = new EventLoopLag(10, timer);
+    lag.start(); // at 0: due at 10
+    timer.runAt(10.2); // 0.2 late; next due at 20.2
+    timer.runAt(20.5); // 0.3 late; next due at 30.5
+    timer.runAt(38); // 7.5 late: a stall; next due at 48
+    timer.runAt(48.1); // 0.1 late
     assert.equal(Math.round(lag.maxMs() * 100) / 100, 7.5);
+    assert.equal(Math.round(lag.percentileMs(50) * 100) / 100, 0.2);
   });
 
-  it('reads 0, never below, for a timer that ran early or when nothing was recorded', () => {
-    assert.equal(new EventLoopLag(5, recorded([4.1, 4.6])).percentileMs(99), 0);
-    const empty = new EventLoopLag(5, recorded([]));
-    assert.equal(empty.percentileMs(99), 0);
-    assert.equal(empty.maxMs(), 0);
-  });
-
-  it('starts, stops and forgets through the histogram', () => {
-    const histogram = recorded([30]);
-    const lag = new EventLoopLag(10, histogram);
+  it('reads 0, never below, for a run that came early or when nothing was recorded', () => {
+    const timer = manualTimer();
+    const lag = new EventLoopLag(5, timer);
+    assert.equal(lag.percentileMs(99), 0);
+    assert.equal(lag.maxMs(), 0);
     lag.start();
-    assert.equal(histogram.enabled, true);
-    assert.equal(lag.maxMs(), 20);
+    timer.runAt(4.2); // libuv's millisecond clock can fire a hair early
+    assert.ok(lag.maxMs() < 1e-5, `an early run read ${lag.maxMs()} ms late`);
+  });
+
+  it('does not count the time it was stopped, and forgets on reset', () => {
+    const timer = manualTimer();
+    const lag = new EventLoopLag(10, timer);
+    lag.start();
+    timer.runAt(12); // 2 late
+    lag.stop();
+    assert.equal(timer.running, false);
+    timer.runAt(500); // a forced GC, a pause: nothing runs, nothing is due
+    lag.start(); // due at 510
+    timer.runAt(511); // 1 late, not 490
+    const ms = (value: number) => Math.round(value * 100) / 100; // the histogram keeps 3 significant digits
+    assert.equal(ms(lag.maxMs()), 2);
     lag.reset();
     assert.equal(lag.maxMs(), 0);
-    lag.stop();
-    assert.equal(histogram.enabled, false);
+    timer.runAt(524); // due at 521: 3 late
+    assert.equal(ms(lag.maxMs()), 3);
   });
 
   it('refuses a sampling period that is not a whole number of ms', () => {
@@ -60,15 +68,23 @@ describe('EventLoopLag', () => {
     assert.throws(() => new EventLoopLag(2.5), /got 2.5/);
   });
 
-  it("on Node's own histogram, a loop blocked for 60 ms reads at least 55 ms late", async () => {
+  it('on the real event loop, a 60 ms stall reads at least 50 ms late, and one while stopped is not seen', async () => {
+    const block = (ms: number) => {
+      const until = performance.now() + ms;
+      while (performance.now() < until); // the stall being measured
+    };
     const lag = new EventLoopLag(5);
     lag.start();
-    await new Promise((resolve) => setTimeout(resolve, 20)); // Node records from the timer's second run on
-    const blockedUntil = performance.now() + 60;
-    while (performance.now() < blockedUntil); // the stall being measured
-    await new Promise((resolve) => setTimeout(resolve, 20)); // lets the late timer run and be recorded
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    block(60);
+    await new Promise((resolve) => setTimeout(resolve, 20)); // lets the late run happen and be recorded
     lag.stop();
-    const worst = lag.maxMs();
-    assert.ok(worst >= 55, `a 60 ms stall read as ${worst.toFixed(1)} ms`);
+    assert.ok(lag.maxMs() >= 50, `a 60 ms stall read as ${lag.maxMs().toFixed(1)} ms`);
+    lag.reset();
+    block(300); // stopped: not the loop's lateness as far as this measure goes
+    lag.start();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    lag.stop();
+    assert.ok(lag.maxMs() < 250, `a stall while stopped was counted: ${lag.maxMs().toFixed(1)} ms`);
   });
 });
