@@ -138,12 +138,15 @@ function judgeSparkplug(check: Extract<ExpectCheck, { kind: 'sparkplug' }>, { ob
   };
   const key = `${scope}/${check.metric}`;
   const latest = observations.latest.get(key);
-  const recent = observations.sinceExpect('samples').filter((sample) => (sample.device ?? '') === scope && sample.name === check.metric);
-  // A dead device's last values are what it said before it went: only a value seen since the previous expect counts then.
-  const dead = check.device !== undefined && observations.deadDevices.has(check.device);
+  // A dead node's or device's values are what it said before it went: none of them counts.
+  const dead = observations.isDead(scope);
+  const recent = observations.recentSamples(scope, check.metric);
   const ok = (!dead && observations.latest.has(key) && equal(latest)) || recent.some((sample) => equal(sample.value));
   const where = check.device ? `${check.device}/${check.metric}` : check.metric;
-  if (dead) return { ok, observed: `${check.device} is dead (DDEATH or its node's NDEATH)${observations.latest.has(key) ? `; its last ${check.metric} was ${JSON.stringify(latest)}` : ''}` };
+  if (dead) {
+    const who = check.device ? `${check.device} is dead (its DDEATH or the node's NDEATH)` : 'the node is dead (NDEATH)';
+    return { ok, observed: `${who}${observations.latest.has(key) ? `; its last ${check.metric} was ${JSON.stringify(latest)}` : ''}` };
+  }
   return { ok, observed: observations.latest.has(key) ? `${where} is ${JSON.stringify(latest)}` : `${where} never seen` };
 }
 

@@ -20,10 +20,13 @@ export class Observations {
   /** The newest value of each metric: `<device or ''>/<name>` → value. */
   readonly latest = new Map<string, MetricSample['value']>();
   /**
-   * Devices whose last word was a DDEATH, or their node's NDEATH: Sparkplug says their metrics
-   * are stale from then on, so their `latest` values no longer count until the next DBIRTH.
+   * Where each scope ('' for the node, else a device) last died, as an index into `samples`: an
+   * NDEATH ends the node and all its devices, a DDEATH one device. Sparkplug says their metrics
+   * are stale from then on: nothing said before counts again, and nothing at all until the next
+   * NBIRTH or DBIRTH (then `dead` no longer has the scope).
    */
-  readonly deadDevices = new Set<string>();
+  readonly #diedAt = new Map<string, number>();
+  readonly #dead = new Set<string>();
   readonly #timeline: Timeline;
   #marks: Record<Stream, number> = { snapshots: 0, prompts: 0, ended: 0, samples: 0 };
 
@@ -38,6 +41,17 @@ export class Observations {
   /** What arrived in `stream` since the previous expect finished. */
   sinceExpect<S extends Stream>(stream: S): this[S] {
     return this[stream].slice(this.#marks[stream]) as this[S];
+  }
+
+  /** Whether the node ('') or a device is dead now: its last word was a death, no birth since. */
+  isDead(scope: string): boolean {
+    return this.#dead.has(scope);
+  }
+
+  /** The samples of one metric since the previous expect, leaving out what the scope said before it last died. */
+  recentSamples(scope: string, name: string): MetricSample[] {
+    const from = Math.max(this.#marks.samples, this.#diedAt.get(scope) ?? 0);
+    return this.samples.slice(from).filter((sample) => (sample.device ?? '') === scope && sample.name === name);
   }
 
   markExpect(): void {
@@ -67,17 +81,21 @@ export class Observations {
       this.samples.push(sample);
       this.latest.set(`${sample.device ?? ''}/${sample.name}`, sample.value);
     }
-    if (message.type === 'DDEATH' && message.device) this.deadDevices.add(message.device);
-    if (message.type === 'DBIRTH' && message.device) this.deadDevices.delete(message.device);
-    if (message.type === 'NDEATH') {
-      for (const key of this.latest.keys()) if (!key.startsWith('/')) this.deadDevices.add(key.slice(0, key.indexOf('/')));
-    }
+    if (message.type === 'DDEATH' && message.device) this.die(message.device);
+    if (message.type === 'NDEATH') for (const scope of new Set(['', ...[...this.latest.keys()].map((key) => key.slice(0, key.indexOf('/')))])) this.die(scope);
+    if (message.type === 'NBIRTH') this.#dead.delete('');
+    if (message.type === 'DBIRTH' && message.device) this.#dead.delete(message.device);
     if (message.type !== 'NDATA' && message.type !== 'DDATA') this.#timeline.event(message.summary);
   }
 
   onReceiver(report: ReceiverReport): void {
     const ok = report.event === 'rejected' || report.event === 'an2-failed' ? false : undefined;
     this.#timeline.event(`central ${report.event} package ${report.packageId}`, report.detail, ok);
+  }
+
+  private die(scope: string): void {
+    this.#dead.add(scope);
+    this.#diedAt.set(scope, this.samples.length);
   }
 
   private onSnapshot(snapshot: SessionSnapshot): void {

@@ -1,7 +1,7 @@
 /**
- * `expect: sparkplug` against a device that died: its last values are stale (Sparkplug B: a
- * DDEATH, or the node's NDEATH, ends them), so an expectation must wait for the device's next
- * birth instead of passing on what it said before it went.
+ * `expect: sparkplug` against a device or node that died: its last values are stale (Sparkplug B:
+ * a DDEATH, or the node's NDEATH, ends them), so an expectation must wait for the next birth
+ * instead of passing on what was said before the death.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -29,7 +29,7 @@ function context(): StepContext & { observations: Observations } {
 
 const expectReady = (ctx: StepContext) => playExpect({ withinMs: 0, check: { kind: 'sparkplug', device: 'pad', metric: 'Connection/State', value: 'ready' } }, ctx);
 
-describe('rig: expect sparkplug on a device that died', () => {
+describe('rig: expect sparkplug on a device or node that died', () => {
   it('passes on the value a living device last reported', async () => {
     const ctx = context();
     ctx.observations.onSparkplug(padState('DBIRTH', 'ready'));
@@ -49,12 +49,23 @@ describe('rig: expect sparkplug on a device that died', () => {
     });
   }
 
-  it('still counts a value the device reported since the previous expect, before it died', async () => {
+  it('does not count what the device said before it died, even since the previous expect (unplug, replug, expect)', async () => {
     const ctx = context();
-    ctx.observations.onSparkplug(padState('DBIRTH', 'lost'));
-    ctx.observations.markExpect();
+    ctx.observations.onSparkplug(padState('DBIRTH', 'ready'));
     ctx.observations.onSparkplug(padState('DDATA', 'ready'));
-    ctx.observations.onSparkplug(death('DDEATH'));
-    assert.match(await expectReady(ctx), /pad is dead/);
+    ctx.observations.onSparkplug(death('DDEATH')); // no expect in between: the start-up values are still "recent"
+    await assert.rejects(expectReady(ctx), /pad is dead/);
+  });
+
+  it('treats the node the same: its metrics are stale from its NDEATH until its next NBIRTH', async () => {
+    const ctx = context();
+    const active = (type: 'NBIRTH' | 'NDATA', value: boolean): SparkplugMessage => ({ type, samples: [{ type, name: 'Session/Active', value }], summary: type });
+    const expectIdle = () => playExpect({ withinMs: 0, check: { kind: 'sparkplug', metric: 'Session/Active', value: false } }, ctx);
+    ctx.observations.onSparkplug(active('NBIRTH', true));
+    ctx.observations.onSparkplug(active('NDATA', false));
+    ctx.observations.onSparkplug(death('NDEATH'));
+    await assert.rejects(expectIdle(), /the node is dead \(NDEATH\); its last Session\/Active was false/);
+    ctx.observations.onSparkplug(active('NBIRTH', false));
+    assert.match(await expectIdle(), /Session\/Active is false/);
   });
 });
