@@ -120,6 +120,7 @@ async function main(): Promise<number> {
       });
 
   let central: PrimaryHost | undefined;
+  const onEmbeddedBroker = loaded.config.mqtt.url === undefined && loaded.config.mqtt.urls === undefined;
   let receiver: CaptureReceiver | undefined;
   installProcessGuard(process, {
     releaseDoor: (reason) => booth.door.release(reason),
@@ -127,10 +128,12 @@ async function main(): Promise<number> {
       systemd.stopping(reason);
       await demo?.stop();
       // The demo's central side first: its MQTT clients talk to the broker inside the booth,
-      // and an MQTT client ending after its broker has gone may wait for ever. It leaves without
-      // announcing itself offline: the booth stops right after, and would otherwise disconnect and
-      // reconnect its Sparkplug session on the way out (a warning on every Ctrl-C of make run).
-      await central?.stop({ announceOffline: false });
+      // and an MQTT client ending after its broker has gone may wait for ever. On the booth's own
+      // broker it leaves without announcing itself offline: that broker keeps nothing once it stops,
+      // and the announcement would only make the booth disconnect and reconnect its Sparkplug
+      // session on the way out (a warning on every Ctrl-C of make run). On an outside broker the
+      // retained online STATE would outlive the demo, so there it says goodbye.
+      await central?.stop({ announceOffline: !onEmbeddedBroker });
       await receiver?.stop();
       await booth.shutdown(reason);
       logger.info({ reason }, 'boothd stopped; door released');

@@ -19,12 +19,12 @@ const READY_LIMIT_MS = 5000;
 const POLL_MS = 25;
 const RESTART_PAUSE_MS = 100;
 
+/** Loopback only (the listener line), so anonymous and in memory: a broker for one run. */
+const ACCESS = ['allow_anonymous true', 'persistence false'];
 /**
  * Logging every process has: to the log file (its stderr), with timestamps, and at least the
  * levels whose lines a technician needs; information carries the start-up's "running" line.
  */
-/** Loopback only (the listener line), so anonymous and in memory: a broker for one run. */
-const ACCESS = ['allow_anonymous true', 'persistence false'];
 const LOGGING = ['log_dest stderr', 'log_timestamp_format %H:%M:%S', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information'];
 
 export interface MosquittoProcessOptions {

@@ -95,6 +95,8 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-'));
   liveDirs.add(dir);
+  // The PID of the last process started, even once it has exited: callers signal it (never -1, every process).
+  let lastPid = -1;
   const mosquitto = new MosquittoProcess({
     dir,
     port,
@@ -106,7 +108,10 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
       'max_packet_size 67108864',
       ...(options.extraConfig ?? []),
     ],
-    onSpawn: remember,
+    onSpawn: (child) => {
+      remember(child);
+      lastPid = child.pid ?? lastPid;
+    },
   });
   const withLog = (error: unknown): Error =>
     new Error(`${error instanceof Error ? error.message : String(error)}\n--- mosquitto log (${mosquitto.logFile}) ---\n${mosquitto.log() || '(no log)'}`);
@@ -132,7 +137,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     url: mosquitto.url,
     port,
     get pid(): number {
-      return mosquitto.pid ?? -1;
+      return lastPid;
     },
     stop,
     log: () => mosquitto.log(),
