@@ -122,15 +122,14 @@ export class ScenarioBooth {
     try {
       if (options.rig.devices === 'wire') wire = await startWireBooth(options.rig, workDir, registry, timeline);
       booth = new ScenarioBooth(options, broker, tmpfs, wire);
-      await booth.#central.start(CENTRAL_START_LIMIT_MS);
-      timeline.event(`central online: primary host ${PRIMARY_HOST_ID}, capture receiver`);
       booth.#watch = new SparkplugWatch({
-        brokerUrl: broker.url,
         group: booth.manifest.group,
         node: booth.manifest.boothId,
         onMessage: (message) => options.observations.onSparkplug(message),
       });
-      await booth.#watch.start(CENTRAL_START_LIMIT_MS);
+      booth.#watch.watch(booth.#central.host); // before the host is online: boothd cannot birth earlier
+      await booth.#central.start(CENTRAL_START_LIMIT_MS);
+      timeline.event(`central online: primary host ${PRIMARY_HOST_ID}, capture receiver`);
       booth.hardware.watchBolt((bolt) => timeline.event(`door bolt ${bolt}`));
       await booth.startBoothd();
       return booth;
@@ -286,7 +285,7 @@ export class ScenarioBooth {
       if (ended === 'lingering') problems.push(`boothd (pid ${this.#boothd?.pid}) survived SIGKILL`);
     });
     await attempt('hardware', () => this.hardware.stop());
-    await attempt('sparkplug watch', () => this.#watch?.stop());
+    this.#watch?.stop();
     await attempt('central', () => this.#central.stop());
     await attempt('mosquitto', () => this.broker.stop());
     await attempt('audit log copy', () => {

@@ -1,13 +1,20 @@
 /**
- * The rig's own Sparkplug subscription to its booth: every BIRTH and DATA decoded into named
- * metric values (aliases resolved from the births), for `expect: sparkplug` and for the births
- * and deaths the timeline tells. Separate from the primary host on purpose: the host plays the
- * central server, this is the rig looking over its shoulder.
+ * The rig's view of its booth's Sparkplug messages: every BIRTH, DATA and DEATH of its node
+ * decoded into named metric values (aliases resolved from the births), for `expect: sparkplug`
+ * and for the births and deaths the timeline tells. It reads what the rig's primary host
+ * receives rather than keeping a subscription of its own: the host subscribes before it
+ * announces itself online, and boothd births only once the host is online, so after a broker
+ * outage the host cannot miss the new NBIRTH — a second client reconnecting on its own could
+ * (it did, in CI: the booth re-born before that client had subscribed again).
  */
-import { randomUUID } from 'node:crypto';
-import mqtt, { type MqttClient } from 'mqtt';
 import { decodePayload, type MetricValue } from '../../protocols/sparkplug/payload.ts';
 import { parseTopic, type MessageType } from '../../protocols/sparkplug/topics.ts';
+
+/** Where the messages come from: the rig's PrimaryHost ('edge' events). */
+export interface EdgeMessageSource {
+  on(event: 'edge', listener: (topic: string, payload: Buffer) => void): unknown;
+  off(event: 'edge', listener: (topic: string, payload: Buffer) => void): unknown;
+}
 
 export interface MetricSample {
   type: MessageType;
@@ -27,47 +34,36 @@ export interface SparkplugMessage {
 }
 
 export class SparkplugWatch {
-  readonly #brokerUrl: string;
   readonly #group: string;
   readonly #node: string;
   readonly #onMessage: (message: SparkplugMessage) => void;
   /** Alias → name, per device ('' for the node), reset at each NBIRTH. */
   #aliases = new Map<string, Map<bigint, string>>();
-  #client: MqttClient | undefined;
+  readonly #listener = (topic: string, payload: Buffer) => this.onMessage(topic, payload);
+  #source: EdgeMessageSource | undefined;
 
-  constructor(options: { brokerUrl: string; group: string; node: string; onMessage(message: SparkplugMessage): void }) {
-    this.#brokerUrl = options.brokerUrl;
+  constructor(options: { group: string; node: string; onMessage(message: SparkplugMessage): void }) {
     this.#group = options.group;
     this.#node = options.node;
     this.#onMessage = options.onMessage;
   }
 
-  async start(limitMs: number): Promise<void> {
-    // `…/<node>/#` matches the node's own topics too (a `#` also matches its parent level).
-    const filter = `spBv1.0/${this.#group}/+/${this.#node}/#`;
-    const client = mqtt.connect(this.#brokerUrl, { protocolVersion: 5, clean: true, reconnectPeriod: 500, clientId: `booth-rig-watch-${randomUUID()}` });
-    this.#client = client;
-    client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    client.on('connect', () => void client.subscribeAsync(filter, { qos: 1 }).catch(() => undefined));
-    client.on('error', () => undefined); // reconnects on its own; a broker outage is part of the scenario
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the rig's Sparkplug watch did not connect to ${this.#brokerUrl} within ${limitMs} ms`)), limitMs);
-      client.once('connect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    await client.subscribeAsync(filter, { qos: 1 });
+  /** Starts reading the messages `source` receives (call before the booth can birth). */
+  watch(source: EdgeMessageSource): void {
+    this.stop();
+    this.#source = source;
+    source.on('edge', this.#listener);
   }
 
-  async stop(): Promise<void> {
-    this.#client?.end(true);
-    this.#client = undefined;
+  stop(): void {
+    this.#source?.off('edge', this.#listener);
+    this.#source = undefined;
   }
 
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
     if (parsed?.kind !== 'edge' || parsed.type === 'NCMD' || parsed.type === 'DCMD') return;
+    if (parsed.group !== this.#group || parsed.node !== this.#node) return; // another node on the same broker
     let decoded;
     try {
       decoded = decodePayload(payload);

@@ -25,6 +25,8 @@ export interface PrimaryHostOptions {
 
 export interface PrimaryHostEvents {
   message: [topic: string, rendered: Rendered];
+  /** Every edge node message as it arrived (not commands), before it is rendered. */
+  edge: [topic: string, payload: Buffer];
 }
 
 export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
@@ -78,6 +80,7 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
     if (parsed?.kind !== 'edge' || parsed.type === 'NCMD' || parsed.type === 'DCMD') return;
+    this.emit('edge', topic, payload);
     const key = `${parsed.group}/${parsed.node}`;
     let view = this.nodes.get(key);
     if (!view) {
