@@ -6,6 +6,10 @@
  * uses several servers announces itself on each of the others with one more (an edge node waits
  * for the STATE of the server it is connected to; a broker cluster that keeps retained messages
  * per node, as RabbitMQ 3.10 does, is several servers in that sense).
+ *
+ * Every STATE of one connection carries that connection's timestamp, the Will's included (as
+ * Sparkplug 3.0 asks): an edge node drops a STATE older than the last one it saw, so an online
+ * STATE stamped after the Will would make it ignore the Will when the host dies.
  */
 import mqtt, { type MqttClient } from 'mqtt';
 import { encodeHostState } from '../../protocols/sparkplug/host-state.ts';
@@ -23,6 +27,8 @@ export interface HostStateAnnouncerOptions {
 export class HostStateAnnouncer {
   readonly #options: HostStateAnnouncerOptions;
   #client: MqttClient | undefined;
+  /** The timestamp of the current connection's STATEs, chosen before each connect. */
+  #stamp = 0;
 
   constructor(options: HostStateAnnouncerOptions) {
     this.#options = options;
@@ -37,14 +43,15 @@ export class HostStateAnnouncer {
   async start(): Promise<void> {
     const { hostId, brokerUrl, clientId, beforeOnline } = this.#options;
     const topic = stateTopic(hostId);
-    const client = mqtt.connect(brokerUrl, {
-      protocolVersion: 4,
-      clean: true,
-      clientId,
-      reconnectPeriod: 500,
-      will: { topic, payload: encodeHostState(false, Date.now()), qos: 1, retain: true },
-    });
+    const will = () => ({ topic, payload: encodeHostState(false, this.#stamp), qos: 1 as const, retain: true });
+    this.#stamp = Date.now();
+    const client = mqtt.connect(brokerUrl, { protocolVersion: 4, clean: true, clientId, reconnectPeriod: 500, will: will() });
     this.#client = client;
+    // mqtt.js builds each CONNECT from its options after emitting 'reconnect': a new stamp, a new Will.
+    client.on('reconnect', () => {
+      this.#stamp = Date.now();
+      client.options.will = will();
+    });
     // A server that goes away is announced on again when it is back; its loss is not ours to report.
     client.on('error', () => undefined);
     const announce = async () => {
@@ -59,7 +66,7 @@ export class HostStateAnnouncer {
 
   /** Announces the host offline (false) or online again, as a host going down for maintenance would. */
   async setOnline(online: boolean): Promise<void> {
-    await this.#client?.publishAsync(stateTopic(this.#options.hostId), encodeHostState(online, Date.now()), { qos: 1, retain: true });
+    await this.#client?.publishAsync(stateTopic(this.#options.hostId), encodeHostState(online, this.#stamp), { qos: 1, retain: true });
   }
 
   /**
