@@ -19,6 +19,7 @@ import { logDeviceEvents } from './devices/device-event-log.ts';
 import { DeviceManager } from './devices/device-manager.ts';
 import { DeviceLocks } from './devices/device-locks.ts';
 import { mqttTlsOptions } from './config/mqtt-tls.ts';
+import { usesEmbeddedBroker } from './config/schema.ts';
 import type { BoothLogger } from './logging/logger.ts';
 import { DoorGuard } from './safety/door-guard.ts';
 import type { RandomSource } from '../hal/backoff.ts';
@@ -315,7 +316,7 @@ export class Booth extends EventEmitter<BoothEvents> {
     return {
       name: 'broker',
       start: async () => {
-        if (this.config.mqtt.url || this.config.mqtt.urls) return;
+        if (!usesEmbeddedBroker(this.config.mqtt)) return;
         const { host, port } = this.config.mqtt.embeddedBroker;
         this.#broker = new EmbeddedBroker({ host, port, logger: this.logger.child({ component: 'broker' }) });
         this.#brokerUrl = (await this.#broker.start()).url;

@@ -13,7 +13,7 @@ import { loadPrivateKey, loadPublicKey } from '../protocols/capture/keys.ts';
 import { createX25519Crypto } from '../protocols/capture/x25519-aes-gcm.ts';
 import { CaptureReceiver } from '../simulator/central/capture-receiver.ts';
 import { PrimaryHost } from '../simulator/central/primary-host.ts';
-import type { BoothConfig as LoadedConfigType } from './config/schema.ts';
+import { usesEmbeddedBroker, type BoothConfig as LoadedConfigType } from './config/schema.ts';
 import { DemoVisit } from '../simulator/scenarios/demo-visit.ts';
 import { DemoCrowd } from '../simulator/people/demo-crowd.ts';
 import { personDevicesOf } from '../simulator/people/person-devices.ts';
@@ -120,7 +120,6 @@ async function main(): Promise<number> {
       });
 
   let central: PrimaryHost | undefined;
-  const onEmbeddedBroker = loaded.config.mqtt.url === undefined && loaded.config.mqtt.urls === undefined;
   let receiver: CaptureReceiver | undefined;
   installProcessGuard(process, {
     releaseDoor: (reason) => booth.door.release(reason),
@@ -133,7 +132,7 @@ async function main(): Promise<number> {
       // and the announcement would only make the booth disconnect and reconnect its Sparkplug
       // session on the way out (a warning on every Ctrl-C of make run). On an outside broker the
       // retained online STATE would outlive the demo, so there it says goodbye.
-      await central?.stop({ announceOffline: !onEmbeddedBroker });
+      await central?.stop({ announceOffline: !usesEmbeddedBroker(loaded.config.mqtt) });
       await receiver?.stop();
       await booth.shutdown(reason);
       logger.info({ reason }, 'boothd stopped; door released');

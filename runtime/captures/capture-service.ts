@@ -10,7 +10,7 @@ import { loadPrivateKey, loadPublicKey } from '../../protocols/capture/keys.ts';
 import { createX25519Crypto } from '../../protocols/capture/x25519-aes-gcm.ts';
 import type { CapturePackage } from '../../protocols/capture/package-codec.ts';
 import type { AuditSink } from '../audit/audit-log.ts';
-import type { BoothConfig } from '../config/schema.ts';
+import { usesEmbeddedBroker, type BoothConfig } from '../config/schema.ts';
 import type { BoothLogger } from '../logging/logger.ts';
 import { Outbox, type OutboxStats } from '../outbox/outbox.ts';
 import { CapturePipeline, type AcceptedPackage } from './capture-pipeline.ts';
@@ -58,7 +58,7 @@ export class CaptureService {
         ...(captures.maxBytesPerSecond === undefined ? {} : { maxBytesPerSecond: captures.maxBytesPerSecond }),
         ackTimeoutMs: captures.ackTimeoutSeconds * 1000,
         retry: { initialMs: config.supervisor.retryInitialMs, maxMs: config.supervisor.retryMaxMs, jitter: config.supervisor.retryJitter },
-        protocolVersion: captures.mqttProtocolVersion ?? (config.mqtt.url || config.mqtt.urls ? 5 : 4),
+        protocolVersion: captures.mqttProtocolVersion ?? (usesEmbeddedBroker(config.mqtt) ? 4 : 5),
         ...(config.mqtt.tls ? { tls: config.mqtt.tls } : {}),
         debug: logger.isLevelEnabled('debug'),
         niceness: UPLOAD_THREAD_NICENESS,

@@ -209,3 +209,8 @@ export const boothConfigSchema = z
   .strict();
 
 export type BoothConfig = z.infer<typeof boothConfigSchema>;
+
+/** Whether boothd runs its own broker: the manifest names no central one (`mqtt.url` or `mqtt.urls`). */
+export function usesEmbeddedBroker(mqtt: BoothConfig['mqtt']): boolean {
+  return mqtt.url === undefined && mqtt.urls === undefined;
+}
