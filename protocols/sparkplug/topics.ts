@@ -11,6 +11,9 @@ export type ParsedTopic =
   | { kind: 'edge'; group: string; type: MessageType; node: string; device?: string }
   | { kind: 'state'; host: string };
 
+/** An edge node's topic, parsed. */
+export type EdgeTopic = Extract<ParsedTopic, { kind: 'edge' }>;
+
 const VALID_ID = /^[^/+#]+$/;
 
 export function assertSparkplugId(what: string, id: string): void {

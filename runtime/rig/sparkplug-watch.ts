@@ -7,13 +7,14 @@
  * outage the host cannot miss the new NBIRTH — a second client reconnecting on its own could
  * (it did, in CI: the booth re-born before that client had subscribed again).
  */
-import { decodePayload, type MetricValue } from '../../protocols/sparkplug/payload.ts';
-import { parseTopic, type MessageType } from '../../protocols/sparkplug/topics.ts';
+import type { MetricValue, SparkplugPayload } from '../../protocols/sparkplug/payload.ts';
+import type { EdgeTopic, MessageType } from '../../protocols/sparkplug/topics.ts';
 
-/** Where the messages come from: the rig's PrimaryHost ('edge' events). */
+/** Where the messages come from: the rig's PrimaryHost ('edge' events, decoded there). */
+type EdgeListener = (topic: EdgeTopic, payload: SparkplugPayload | undefined) => void;
 export interface EdgeMessageSource {
-  on(event: 'edge', listener: (topic: string, payload: Buffer) => void): unknown;
-  off(event: 'edge', listener: (topic: string, payload: Buffer) => void): unknown;
+  on(event: 'edge', listener: EdgeListener): unknown;
+  off(event: 'edge', listener: EdgeListener): unknown;
 }
 
 export interface MetricSample {
@@ -39,7 +40,7 @@ export class SparkplugWatch {
   readonly #onMessage: (message: SparkplugMessage) => void;
   /** Alias → name, per device ('' for the node), reset at each NBIRTH. */
   #aliases = new Map<string, Map<bigint, string>>();
-  readonly #listener = (topic: string, payload: Buffer) => this.onMessage(topic, payload);
+  readonly #listener: EdgeListener = (topic, payload) => this.onMessage(topic, payload);
   #source: EdgeMessageSource | undefined;
 
   constructor(options: { group: string; node: string; onMessage(message: SparkplugMessage): void }) {
@@ -60,14 +61,9 @@ export class SparkplugWatch {
     this.#source = undefined;
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
-    const parsed = parseTopic(topic);
-    if (parsed?.kind !== 'edge' || parsed.type === 'NCMD' || parsed.type === 'DCMD') return;
+  private onMessage(parsed: EdgeTopic, decoded: SparkplugPayload | undefined): void {
     if (parsed.group !== this.#group || parsed.node !== this.#node) return; // another node on the same broker
-    let decoded;
-    try {
-      decoded = decodePayload(payload);
-    } catch {
+    if (!decoded) {
       this.#onMessage({ type: parsed.type, ...(parsed.device ? { device: parsed.device } : {}), samples: [], summary: `undecodable ${parsed.type}` });
       return;
     }

@@ -7,10 +7,10 @@
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { decodePayload, encodePayload, PayloadError, type SparkplugMetric } from '../../protocols/sparkplug/payload.ts';
+import { decodePayload, encodePayload, PayloadError, type SparkplugMetric, type SparkplugPayload } from '../../protocols/sparkplug/payload.ts';
 import { DataType } from '../../protocols/sparkplug/datatypes.ts';
 import { commandTarget, signedCommandMetrics } from '../../protocols/sparkplug/command-signature.ts';
-import { edgeTopic, parseTopic } from '../../protocols/sparkplug/topics.ts';
+import { edgeTopic, parseTopic, type EdgeTopic } from '../../protocols/sparkplug/topics.ts';
 import { HostStateAnnouncer } from './host-state-announcer.ts';
 import { NodeView, type Rendered } from './node-view.ts';
 
@@ -25,8 +25,8 @@ export interface PrimaryHostOptions {
 
 export interface PrimaryHostEvents {
   message: [topic: string, rendered: Rendered];
-  /** Every edge node message as it arrived (not commands), before it is rendered. */
-  edge: [topic: string, payload: Buffer];
+  /** Every edge node message (not commands), decoded once here; undefined when it does not decode. */
+  edge: [topic: EdgeTopic, payload: SparkplugPayload | undefined];
 }
 
 export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
@@ -80,20 +80,24 @@ export class PrimaryHost extends EventEmitter<PrimaryHostEvents> {
   private onMessage(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
     if (parsed?.kind !== 'edge' || parsed.type === 'NCMD' || parsed.type === 'DCMD') return;
-    this.emit('edge', topic, payload);
+    let decoded: SparkplugPayload | PayloadError;
+    try {
+      decoded = decodePayload(payload);
+    } catch (error) {
+      if (!(error instanceof PayloadError)) throw error;
+      decoded = error;
+    }
+    this.emit('edge', parsed, decoded instanceof PayloadError ? undefined : decoded);
     const key = `${parsed.group}/${parsed.node}`;
     let view = this.nodes.get(key);
     if (!view) {
       view = new NodeView(key);
       this.nodes.set(key, view);
     }
-    let rendered: Rendered;
-    try {
-      rendered = view.apply(parsed.type, parsed.device, decodePayload(payload));
-    } catch (error) {
-      if (!(error instanceof PayloadError)) throw error;
-      rendered = { text: `${key}: undecodable ${parsed.type}: ${error.message}`, important: true, seqGap: false };
-    }
+    const rendered: Rendered =
+      decoded instanceof PayloadError
+        ? { text: `${key}: undecodable ${parsed.type}: ${decoded.message}`, important: true, seqGap: false }
+        : view.apply(parsed.type, parsed.device, decoded);
     this.#options.report({ ...rendered, topic });
     this.emit('message', topic, rendered);
     if (rendered.seqGap && view.online) {
